@@ -1,0 +1,134 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ServerMode } from '../src/shared/api.js';
+
+/** Everything the server needs to know, read and validated once. Nothing else reads process.env. */
+export interface Config {
+  mode: ServerMode;
+  dataDir: string;
+  host: string;
+  port: number;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  hlsEnabled: boolean;
+  allowSignup: boolean;
+  ffmpegPath: string | null;
+  /** Extra Host header values accepted besides the loopback names (a team server behind a proxy). */
+  publicHosts: string[];
+  /** Built renderer to serve at `/`; null serves a placeholder page. */
+  rendererDir: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Lifetime of login tokens. */
+  sessionTtlMs: number;
+}
+
+/** A bad setting: names the variable so the operator knows what to fix. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function defaultDataDir(platform = process.platform, env: Env = process.env): string {
+  const home = os.homedir();
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'veza');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'veza');
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'veza');
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const databaseUrl = readUrl(env, 'VEZA_DATABASE_URL', ['postgres:', 'postgresql:']);
+  const mode: ServerMode = databaseUrl ? 'team' : 'solo';
+  const config: Config = {
+    mode,
+    dataDir: path.resolve(nonEmpty(env.VEZA_DATA_DIR) ?? defaultDataDir()),
+    host: readHost(env),
+    port: readPort(env),
+    databaseUrl,
+    redisUrl: readUrl(env, 'VEZA_REDIS_URL', ['redis:', 'rediss:']),
+    hlsEnabled: readBool(env, 'VEZA_HLS', true),
+    allowSignup: readBool(env, 'VEZA_ALLOW_SIGNUP', mode === 'team'),
+    ffmpegPath: nonEmpty(env.VEZA_FFMPEG_PATH) ?? null,
+    publicHosts: readList(env, 'VEZA_PUBLIC_HOSTS'),
+    rendererDir: nonEmpty(env.VEZA_RENDERER_DIR) ?? null,
+    logLevel: readEnum(env, 'VEZA_LOG_LEVEL', LOG_LEVELS, 'info'),
+    sessionTtlMs: readPositiveInt(env, 'VEZA_SESSION_TTL_DAYS', 30) * 24 * 3600 * 1000,
+  };
+  return { ...config, ...overrides };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function readPort(env: Env): number {
+  const raw = nonEmpty(env.VEZA_PORT);
+  if (raw === undefined) return 4873;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError('VEZA_PORT', `expected a port number 0-65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readHost(env: Env): string {
+  const raw = nonEmpty(env.VEZA_HOST) ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(raw)) throw new ConfigError('VEZA_HOST', `not a host name or address: "${raw}"`);
+  return raw;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${env[name]}"`);
+}
+
+function readPositiveInt(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `expected a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function readEnum<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function readList(env: Env, name: string): string[] {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function readUrl(env: Env, name: string, protocols: string[]): string | null {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+  }
+  return raw;
+}

@@ -1,0 +1,93 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import { ConfigError } from '../../config.js';
+import { migrationProvider } from './migrations/index.js';
+import type { DB } from './schema.js';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: SqlDialect;
+  /** Throws when the store cannot answer (health checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…` for team mode; null opens SQLite at `sqlitePath`. */
+  url: string | null;
+  sqlitePath: string;
+  log: FastifyBaseLogger;
+}
+
+/** Opens the store, proves it answers, and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url ? await openPostgres(options.url, options.log) : openSqlite(options.sqlitePath);
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+function openSqlite(file: string): Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Several connections (another process, a backup) may hold the write lock briefly.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => void sqlite.prepare('select 1').get(),
+    close: () => db.destroy(),
+  };
+}
+
+/** Timestamps come back as ISO strings, int8 as numbers, so rows look the same on both dialects. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    const base = pg.types.getTypeParser(oid, format ?? 'text');
+    if (oid === pg.types.builtins.TIMESTAMPTZ || oid === pg.types.builtins.TIMESTAMP) {
+      return (value: string) => (base(value) as Date).toISOString();
+    }
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value);
+    return base;
+  },
+} as pg.CustomTypesConfig;
+
+async function openPostgres(url: string, log: FastifyBaseLogger): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, types: pgTypes });
+  // An idle client losing its connection (PostgreSQL restarted) must not kill the process.
+  pool.on('error', (error) => log.warn({ err: error }, 'postgres connection lost'));
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new ConfigError('VEZA_DATABASE_URL', `cannot connect to PostgreSQL (${(error as Error).message})`);
+  }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => void (await sql`select 1`.execute(db)),
+    close: () => db.destroy(),
+  };
+}
+
+async function migrateToLatest(database: Database): Promise<void> {
+  // Kysely's migrator takes a PostgreSQL advisory lock, so instances starting together migrate once.
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

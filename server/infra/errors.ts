@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { ErrorCode, type Problem } from '../../src/shared/errors.js';
+
+/** A domain error with a stable code; the error handler turns it into problem+json. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, ErrorCode.NOT_FOUND, `${what} not found`);
+export const unauthorized = (message = 'Missing or invalid token') =>
+  new AppError(401, ErrorCode.INVALID_TOKEN, message);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  421: 'Misdirected Request',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problem(status: number, code: ErrorCode, detail: string): Problem {
+  return {
+    type: `urn:veza:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/** Maps Fastify's own error codes (validation, body limits, parsing) to ours. */
+function toProblem(error: FastifyError | AppError): Problem {
+  if (error instanceof AppError) return problem(error.status, error.code, error.message);
+  if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, error.message);
+  const status = error.statusCode ?? 500;
+  if (status === 413) return problem(413, ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is too large');
+  if (status === 415) return problem(415, ErrorCode.UNSUPPORTED_MEDIA, error.message);
+  if (status === 503) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, 'A backing store is unavailable');
+  // Other 4xx from Fastify (malformed JSON, bad content-length…) say nothing secret.
+  if (status >= 400 && status < 500) return problem(status, ErrorCode.VALIDATION_FAILED, error.message);
+  // 5xx never leak internals: the log has the details under the request id.
+  return problem(500, ErrorCode.INTERNAL, 'Something went wrong on the server');
+}
+
+async function errorsPlugin(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const body = toProblem(error);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.code, detail: body.detail }, 'request refused');
+    return sendProblem(reply, body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, ErrorCode.NOT_FOUND, `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+export const errors = fp(errorsPlugin, { name: 'errors' });

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import type { User } from '../../src/shared/api.js';
+import { API_PREFIX } from '../../src/shared/routes.js';
+import { ErrorCode } from '../../src/shared/errors.js';
+import type { HostPolicy } from './security.js';
+
+export interface SocketData {
+  user: User;
+}
+export type AppSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: Server;
+  }
+}
+
+export const SOCKET_PATH = `${API_PREFIX}/ws`;
+
+interface SocketOptions {
+  policy: HostPolicy;
+  authenticate(token: string): Promise<User | null>;
+}
+
+/** socket.io on the Fastify server: Host/Origin checked at the handshake, then the bearer token. */
+async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
+  const io = new Server(app.server, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    // socket.io's `cors` does not cover websockets: the Host/Origin check lives here instead.
+    allowRequest: (req, callback) => {
+      const refusal = opts.policy.checkHandshake(req);
+      callback(refusal, refusal === null);
+    },
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    maxHttpBufferSize: 64 * 1024,
+  });
+  io.use((socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    const deny = () => next(Object.assign(new Error('Missing or invalid token'), { data: { code: ErrorCode.INVALID_TOKEN } }));
+    if (typeof token !== 'string') return deny();
+    opts.authenticate(token).then(
+      (user) => {
+        if (!user) return deny();
+        (socket as AppSocket).data.user = user;
+        next();
+      },
+      (error: unknown) => {
+        app.log.warn({ err: error }, 'socket authentication failed');
+        next(Object.assign(new Error('Service unavailable'), { data: { code: ErrorCode.SERVICE_UNAVAILABLE } }));
+      },
+    );
+  });
+  app.decorate('io', io);
+  app.addHook('preClose', async () => {
+    // Disconnect clients before Fastify waits for open connections, or shutdown would hang on websockets.
+    // (io.close() would also close the HTTP server, which Fastify closes itself.)
+    io.disconnectSockets(true);
+    io.engine.close();
+  });
+}
+
+export const socket = fp(socketPlugin, { name: 'socket' });

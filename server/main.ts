@@ -1,0 +1,53 @@
+/**
+ * Headless entry (`npm run serve`): config from the environment, listen, server.json, and a clean exit
+ * on SIGTERM/SIGINT. Everything else lives in app.ts so the Electron main process runs the same server.
+ */
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from './config.js';
+import { startServer } from './server-process.js';
+
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`veza: ${message}\n`);
+  process.exit(code);
+}
+
+function describeStartupError(error: unknown, host: string, port: number): string {
+  if (error instanceof ConfigError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return `VEZA_PORT: ${host}:${port} is already in use (set another port, or 0 for any free port)`;
+  if (code === 'EADDRNOTAVAIL') return `VEZA_HOST: ${host} is not an address of this machine`;
+  if (code === 'EACCES') return `cannot listen on ${host}:${port} or write the data dir (permission denied)`;
+  return `cannot start: ${(error as Error).message}`;
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env, {
+      rendererDir: process.env.VEZA_RENDERER_DIR ?? fileURLToPath(new URL('../out/renderer', import.meta.url)),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+
+  const server = await startServer(config).catch((error: unknown) => fail(describeStartupError(error, config.host, config.port), 1));
+  process.stdout.write(`Veza listening on ${server.url}\n`);
+  // The owner's one-click sign-in: the token rides in the fragment, which browsers never send to servers.
+  if (process.stdout.isTTY) process.stdout.write(`Open as owner: ${server.url}/#owner_token=${server.ownerToken}\n`);
+
+  const shutdown = (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down');
+    setTimeout(() => fail('shutdown took too long, exiting', 1), SHUTDOWN_DEADLINE_MS).unref();
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => fail(`shutdown failed: ${(error as Error).message}`, 1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

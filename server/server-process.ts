@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServerInfoFile } from '../src/shared/api.js';
+import { type App, buildApp, ownerDisplayName } from './app.js';
+import type { Config } from './config.js';
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  ownerToken: string;
+  /** Stops accepting, lets running work checkpoint, closes stores. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Writes a file readable by its owner only, atomically (readers never see half a file). */
+function writePrivateFile(file: string, content: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, content, { mode: 0o600 });
+  fs.chmodSync(temp, 0o600);
+  fs.renameSync(temp, file);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Builds, listens, and publishes server.json. Shared by the headless entry and the Electron main
+ * process, so both start the server the same way.
+ */
+export async function startServer(config: Config, options: { writeInfoFile?: boolean } = {}): Promise<RunningServer> {
+  const app = await buildApp(config);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  app.hostPolicy.bindPort(port);
+  const url = `http://${urlHost(config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host)}:${port}`;
+  const ownerToken = await app.accounts.issueOwnerToken({ revokePrevious: config.mode === 'solo', displayName: ownerDisplayName() });
+
+  const infoFile = path.join(config.dataDir, 'server.json');
+  if (options.writeInfoFile !== false) {
+    const info: ServerInfoFile = { url, pid: process.pid, mode: config.mode, owner_token: ownerToken };
+    writePrivateFile(infoFile, `${JSON.stringify(info, null, 2)}\n`);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      if (options.writeInfoFile !== false) fs.rmSync(infoFile, { force: true });
+    })());
+  return { app, url, ownerToken, stop };
+}
