@@ -19,6 +19,8 @@ declare module 'fastify' {
 
 export const SOCKET_PATH = `${API_PREFIX}/ws`;
 
+export const userRoom = (userId: string) => `user:${userId}`;
+
 interface SocketOptions {
   policy: HostPolicy;
   authenticate(token: string): Promise<User | null>;
@@ -53,6 +55,8 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
       },
     );
   });
+  // Every socket joins its user's room, so features can reach all of a user's tabs and devices.
+  io.on('connection', (client) => void client.join(userRoom((client as AppSocket).data.user.id)));
   app.decorate('io', io);
   app.addHook('preClose', async () => {
     // Disconnect clients before Fastify waits for open connections, or shutdown would hang on websockets.
