@@ -31,9 +31,10 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|access_token)=)[^&]*/gi, '$1[redacted]');
 }
 
-function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
+    ...(stream ? { stream } : {}),
     redact: { paths: ['req.headers.authorization', '*.password', '*.token', '*.owner_token'], censor: '[redacted]' },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
@@ -42,14 +43,16 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
 }
 
 export interface AppOptions {
-  /** Replace the JSON logger (tests pass false). */
-  logger?: FastifyServerOptions['logger'];
+  /** Where JSON logs go (default stdout). */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
 export async function buildApp(config: Config, options: AppOptions = {}) {
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: loggerOptions(config, options.logStream),
+    // Unknown fields are refused, not silently dropped: a client sending `role` should hear about it.
+    ajv: { customOptions: { removeAdditional: false } },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();

@@ -20,7 +20,7 @@ export interface TestApp {
 export async function makeTestApp(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-test-'));
   const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: String(TEST_PORT), VEZA_LOG_LEVEL: 'silent', ...env }, overrides);
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config);
   await app.ready();
   return {
     app,

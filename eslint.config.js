@@ -1,0 +1,37 @@
+// @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'url', 'stream', 'events', 'util', 'worker_threads'];
+
+/** Layer zones: code is placed by the environment it runs in, and these rules keep it there. */
+const zone = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message })) }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['out/', 'dist/', 'node_modules/', 'storybook-static/', 'test-results/', 'playwright-report/', '.tmp/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  zone(['server/**'], ['electron', 'electron/*', '**/src/main/**', '**/src/preload/**', '**/src/renderer/**'], 'server/ runs headless: it never imports Electron or the desktop layers.'),
+  zone(['src/shared/**'], ['electron', ...nodeBuiltins, '**/server/**', '**/main/**', '**/preload/**', '**/renderer/**'], 'src/shared is pure TypeScript: no environment, no other layer.'),
+  zone(['src/renderer/**'], ['electron', ...nodeBuiltins, '**/server/**', '**/src/main/**', '**/src/preload/**', '../../main/**', '../../preload/**'], 'The renderer imports only src/shared and browser code.'),
+  zone(['src/preload/**'], ['**/server/**', '**/main/**', '**/renderer/**', ...nodeBuiltins], 'The preload imports only src/shared and electron.'),
+  zone(['src/main/**'], ['**/renderer/**', '**/preload/**'], 'Main talks to the renderer only over IPC.'),
+);

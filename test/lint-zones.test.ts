@@ -1,0 +1,35 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint();
+
+async function zoneErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layer zones (eslint)', () => {
+  it.each([
+    ['server/features/x.ts', "import { app } from 'electron';"],
+    ['server/features/x.ts', "import { a } from '../../src/main/index.js';"],
+    ['server/features/x.ts', "import { a } from '../../src/renderer/src/app/App.js';"],
+    ['src/renderer/src/app/x.ts', "import fs from 'node:fs';"],
+    ['src/renderer/src/app/x.ts', "import { buildApp } from '../../../../server/app.js';"],
+    ['src/renderer/src/app/x.ts', "import { ipcRenderer } from 'electron';"],
+    ['src/shared/x.ts', "import path from 'node:path';"],
+    ['src/shared/x.ts', "import { buildApp } from '../../server/app.js';"],
+    ['src/preload/x.ts', "import { buildApp } from '../../server/app.js';"],
+    ['src/main/x.ts', "import { App } from '../renderer/src/app/App.js';"],
+  ])('%s may not: %s', async (file, code) => {
+    expect(await zoneErrors(file, code)).toHaveLength(1);
+  });
+
+  it.each([
+    ['server/features/x.ts', "import { API_PREFIX } from '../../src/shared/routes.js';"],
+    ['src/renderer/src/app/x.ts', "import { API_PREFIX } from '../../../shared/routes';"],
+    ['src/main/x.ts', "import { startServer } from '../../server/server-process.js';"],
+    ['src/preload/x.ts', "import { contextBridge } from 'electron';"],
+  ])('%s may: %s', async (file, code) => {
+    expect(await zoneErrors(file, code)).toEqual([]);
+  });
+});

@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  dataDir: string;
+  /** Resolves with the URL from the `Veza listening on …` line. */
+  listening: Promise<string>;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the headless entry (`server/main.ts`) exactly as `npm run serve` does, minus the build. */
+export function spawnServer(env: Record<string, string> = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-proc-'))): ServerProcess {
+  const child = spawn(tsx, ['server/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^Veza listening on (http:\/\/\S+)$/m.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
+  });
+  listening.catch(() => undefined);
+  return { child, dataDir, listening, stdout: () => out, stderr: () => err, exited };
+}
