@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 /** Tokens travel in `?token=` on stream URLs and in Authorization headers: neither reaches the log. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|access_token)=)[^&]*/gi, '$1[redacted]');
 }
 

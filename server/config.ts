@@ -37,7 +37,7 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function defaultDataDir(platform = process.platform, env: Env = process.env): string {
+function defaultDataDir(platform = process.platform, env: Env = process.env): string {
   const home = os.homedir();
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'veza');
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'veza');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InjectOptions } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type App, buildApp } from '../../server/app.js';
 import { type Config, loadConfig } from '../../server/config.js';
 
@@ -12,7 +12,7 @@ export interface TestApp {
   app: App;
   config: Config;
   /** `app.inject` with an allowed Host header unless the test sets one. */
-  request(options: InjectOptions): ReturnType<App['inject']>;
+  request(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { AppError } from '../../infra/errors.js';
 import type { KeyValueStore } from '../../infra/kv/kv.port.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
 
-export const OWNER_USERNAME = 'owner';
+const OWNER_USERNAME = 'owner';
 const LOGIN_ATTEMPTS = { limit: 10, windowMs: 15 * 60_000 };
 
 export interface AccountsOptions {
@@ -16,7 +16,7 @@ export interface AccountsOptions {
   now?: () => number;
 }
 
-export function toUser(row: UserRow): User {
+function toUser(row: UserRow): User {
   return { id: row.id, username: row.username, display_name: row.display_name };
 }
 

@@ -13,7 +13,7 @@ export interface UsersTable {
   created_at: string;
 }
 
-export interface AuthTokensTable {
+interface AuthTokensTable {
   token_hash: string;
   user_id: string;
   kind: 'session' | 'launch';
