@@ -21,7 +21,8 @@ function run(name, command, args, env = {}) {
 }
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-run('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json']) && run('typecheck web', npx, ['tsc', '-p', 'tsconfig.web.json']);
+run('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json']);
+run('typecheck web', npx, ['tsc', '-p', 'tsconfig.web.json']);
 run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
 run('dead code', npx, ['knip']);
 const built = run('build', npx, ['electron-vite', 'build']);
