@@ -1,39 +1,57 @@
 import { useEffect, useState } from 'react';
-import type { Health, User } from '../../../shared/api';
+import type { Health } from '../../../shared/api';
 import { API_PREFIX } from '../../../shared/routes';
-import { resolveToken } from '../lib/session';
+import { LoginForm } from '../features/auth/LoginForm';
+import { useSession } from '../features/auth/use-session';
+import { Workspace } from './Workspace';
 
+/** Signs in (desktop token, owner link, or the login form), then shows the workspace. */
 export function App() {
+  const { session, signIn, signOut } = useSession();
   const [health, setHealth] = useState<Health | null>(null);
-  const [user, setUser] = useState<User | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [healthError, setHealthError] = useState<string | null>(null);
+  const baseUrl = session.phase === 'starting' ? null : session.api.baseUrl;
 
   useEffect(() => {
-    fetch(`${API_PREFIX}/health`)
+    if (baseUrl === null) return;
+    fetch(`${baseUrl}${API_PREFIX}/health`)
       .then((response) => response.json() as Promise<Health>)
-      .then(setHealth, () => setError('The server does not answer.'));
-    void resolveToken().then(async (token) => {
-      if (!token) return;
-      const response = await fetch(`${API_PREFIX}/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
-      if (response.ok) setUser((await response.json()) as User);
-    });
-  }, []);
+      .then(setHealth, () => setHealthError('The server does not answer.'));
+  }, [baseUrl]);
 
   return (
-    <main>
-      <h1>Veza</h1>
-      <section className="card" aria-label="Server status">
-        {error && <p className="status-bad">{error}</p>}
-        {health && (
-          <p>
-            Server <strong className={health.status === 'ok' ? 'status-ok' : 'status-bad'}>{health.status}</strong>{' '}
-            <span className="muted">
-              ({health.mode} mode, v{health.version})
+    <div className="app">
+      <header className="topbar">
+        <h1>Veza</h1>
+        <section className="server-status" aria-label="Server status">
+          {healthError && <span className="status-bad">{healthError}</span>}
+          {health && (
+            <span>
+              Server <strong className={health.status === 'ok' ? 'status-ok' : 'status-bad'}>{health.status}</strong>{' '}
+              <span className="muted">
+                ({health.mode} mode, v{health.version})
+              </span>
             </span>
-          </p>
+          )}
+          <span className="muted">{session.phase === 'signed-in' ? `Signed in as ${session.user.display_name}` : 'Not signed in'}</span>
+        </section>
+        {session.phase === 'signed-in' && !window.veza && (
+          <button type="button" className="link" onClick={signOut}>
+            Sign out
+          </button>
         )}
-        <p className="muted">{user ? `Signed in as ${user.display_name}` : 'Not signed in'}</p>
-      </section>
-    </main>
+      </header>
+      {session.phase === 'signed-out' && (
+        <main className="center">
+          {session.reason && (
+            <p className="status-warn" role="status">
+              {session.reason}
+            </p>
+          )}
+          <LoginForm api={session.api} onSignedIn={signIn} />
+        </main>
+      )}
+      {session.phase === 'signed-in' && <Workspace key={session.token} api={session.api} user={session.user} token={session.token} />}
+    </div>
   );
 }

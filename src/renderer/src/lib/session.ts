@@ -8,17 +8,49 @@ declare global {
 
 const STORAGE_KEY = 'veza.token';
 
+export interface SessionStart {
+  /** '' when the page is served by the server itself; the server URL in the desktop app. */
+  baseUrl: string;
+  token: string | null;
+}
+
 /**
  * Finds the bearer token: from the desktop preload, else from the owner link's `#owner_token=…`
- * (moved to sessionStorage and removed from the address bar), else from an earlier visit.
+ * (moved to sessionStorage and removed from the address bar), else from an earlier visit or sign-in.
  */
 export async function resolveToken(): Promise<string | null> {
-  if (window.veza) return (await window.veza.getConnection()).token;
+  return (await resolveSession()).token;
+}
+
+export async function resolveSession(): Promise<SessionStart> {
+  if (window.veza) {
+    const connection = await window.veza.getConnection();
+    // A remote team server gives no token: the login form asks for one, kept like a browser's.
+    const token = (connection.token as string | null) ?? sessionStorage.getItem(STORAGE_KEY);
+    const baseUrl = sameOrigin(connection.url) ? '' : connection.url.replace(/\/$/, '');
+    return { baseUrl, token };
+  }
   const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('owner_token');
   if (fromLink) {
     sessionStorage.setItem(STORAGE_KEY, fromLink);
     history.replaceState(null, '', window.location.pathname + window.location.search);
-    return fromLink;
+    return { baseUrl: '', token: fromLink };
   }
-  return sessionStorage.getItem(STORAGE_KEY);
+  return { baseUrl: '', token: sessionStorage.getItem(STORAGE_KEY) };
+}
+
+function sameOrigin(url: string): boolean {
+  try {
+    return new URL(url).origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
+
+export function rememberToken(token: string): void {
+  sessionStorage.setItem(STORAGE_KEY, token);
+}
+
+export function forgetToken(): void {
+  sessionStorage.removeItem(STORAGE_KEY);
 }

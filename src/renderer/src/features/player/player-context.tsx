@@ -1,0 +1,15 @@
+import { createContext, useContext, useSyncExternalStore } from 'react';
+import type { PlayerEngine, PlayerState } from './player-engine';
+
+export const PlayerContext = createContext<PlayerEngine | null>(null);
+
+export function usePlayerEngine(): PlayerEngine {
+  const engine = useContext(PlayerContext);
+  if (!engine) throw new Error('usePlayerEngine outside <PlayerContext>');
+  return engine;
+}
+
+export function usePlayerState(): PlayerState {
+  const engine = usePlayerEngine();
+  return useSyncExternalStore(engine.subscribe, engine.getState);
+}

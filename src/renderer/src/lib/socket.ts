@@ -1,0 +1,96 @@
+import { io, type Socket } from 'socket.io-client';
+import { API_PREFIX } from '../../../shared/routes';
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from './types';
+
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** What the connection banner shows. */
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+/** Ack failures and timeouts become one error type the UI can show. */
+export class SocketRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SocketRequestError';
+  }
+}
+
+type AckPayload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+type AckValue<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends ((result: AckResult<infer T>) => void) | undefined ? T : never;
+
+export interface SocketClient {
+  socket: ChatSocket;
+  state(): ConnectionState;
+  subscribe(listener: () => void): () => void;
+  /** Emits with an acknowledgement; rejects with SocketRequestError on `{ ok: false }` or timeout. */
+  request<E extends keyof ClientToServerEvents>(event: E, payload: AckPayload<E>, timeoutMs?: number): Promise<AckValue<E>>;
+  close(): void;
+}
+
+/**
+ * One socket.io connection per signed-in session. socket.io reconnects by itself (with backoff);
+ * this wrapper turns its events and the browser's online/offline into a state for the banner.
+ */
+export function createSocketClient(baseUrl: string, token: string): SocketClient {
+  const socket: ChatSocket = io(baseUrl || undefined, {
+    path: `${API_PREFIX}/ws`,
+    auth: { token },
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+  let state: ConnectionState = 'connecting';
+  const listeners = new Set<() => void>();
+  const set = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const listener of listeners) listener();
+  };
+  socket.on('connect', () => set('online'));
+  socket.on('disconnect', (reason) => {
+    // A server-side kick does not reconnect by itself; a dropped link does.
+    if (reason === 'io server disconnect') socket.connect();
+    set(navigator.onLine ? 'reconnecting' : 'offline');
+  });
+  socket.on('connect_error', () => set(navigator.onLine ? 'reconnecting' : 'offline'));
+  const onOffline = () => set('offline');
+  const onOnline = () => {
+    if (!socket.connected) {
+      set('reconnecting');
+      socket.connect();
+    }
+  };
+  window.addEventListener('offline', onOffline);
+  window.addEventListener('online', onOnline);
+
+  return {
+    socket,
+    state: () => state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    request(event, payload, timeoutMs = 8000) {
+      return new Promise((resolve, reject) => {
+        // socket.io's timeout() variant puts an error first when no ack arrives in time.
+        const emitter = socket.timeout(timeoutMs) as unknown as {
+          emit(event: string, payload: unknown, ack: (error: Error | null, result: AckResult<object>) => void): void;
+        };
+        emitter.emit(event, payload, (error, result) => {
+          if (error) reject(new SocketRequestError('TIMEOUT', 'The server did not answer in time.'));
+          else if (!result.ok) reject(new SocketRequestError(result.error.code, result.error.message));
+          else resolve(result as never);
+        });
+      });
+    },
+    close() {
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('online', onOnline);
+      socket.close();
+    },
+  };
+}
