@@ -17,7 +17,7 @@ import { registerIpcHandlers } from './ipc-validation.js';
 import { embeddedServerConfig, ServerHost, unpackedAsarPath } from './server-host.js';
 import { SettingsStore } from './settings-store.js';
 import { TrackNotifier } from './track-notifier.js';
-import { guardWebContents, isPermissionAllowed, withContentSecurityPolicy } from './web-guards.js';
+import { guardWebContents, isPermissionAllowed, openInBrowser, withContentSecurityPolicy } from './web-guards.js';
 import { createSecureWindow, effectivePreferences, insecureEffectivePreferences, MIN_WINDOW_SIZE, mainWindowOptions } from './window-options.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
@@ -58,7 +58,7 @@ async function launch(): Promise<void> {
   };
 
   app.on('web-contents-created', (_event, contents) => {
-    guardWebContents(contents, { appOrigin: () => appOrigin() ?? 'null', openExternal: (url) => void shell.openExternal(url) });
+    guardWebContents(contents, { appOrigin: () => appOrigin() ?? 'null', openInBrowser: (url) => openInBrowser(shell, url) });
   });
   // The runtime check: a window whose effective preferences are not the secure set is destroyed at once.
   app.on('browser-window-created', (_event, created) => {
@@ -161,13 +161,29 @@ async function launch(): Promise<void> {
         appName: app.getName(),
         isDevelopment: !app.isPackaged,
         openDataFolder: () => void shell.openPath(host.dataDir ?? userData),
-        openHelp: () => void shell.openExternal(HELP_URL),
+        openHelp: () => openInBrowser(shell, HELP_URL),
       }),
     ),
   );
 
   const state = loadWindowState(windowStateFile, screen.getAllDisplays().map((d) => d.workArea), MIN_WINDOW_SIZE);
-  const mainWindow = createSecureWindow((options) => new BrowserWindow(options), mainWindowOptions(preloadPath, state?.bounds), preloadPath);
+  const mainWindow = createSecureWindow(
+    (options) =>
+      new BrowserWindow({
+        ...options,
+        // Restated at the constructor, so no options object can weaken them (and static checks see them).
+        webPreferences: {
+          ...options.webPreferences,
+          contextIsolation: true,
+          sandbox: true,
+          nodeIntegration: false,
+          webSecurity: true,
+          disableBlinkFeatures: 'Auxclick',
+        },
+      }),
+    mainWindowOptions(preloadPath, state?.bounds),
+    preloadPath,
+  );
   window = mainWindow;
   mainWindow.on('close', () => {
     if (mainWindow.isMinimized()) return;

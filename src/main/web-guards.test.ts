@@ -4,6 +4,7 @@ import { CONTENT_SECURITY_POLICY } from '../../server/features/web/web.plugin.js
 import {
   decideNavigation,
   decideWindowOpen,
+  openInBrowser,
   type GuardableWebContents,
   guardWebContents,
   isPermissionAllowed,
@@ -77,7 +78,7 @@ describe('guardWebContents', () => {
     const contents = new FakeContents();
     const opened: string[] = [];
     let origin = APP;
-    guardWebContents(contents, { appOrigin: () => origin, openExternal: (url) => opened.push(url) });
+    guardWebContents(contents, { appOrigin: () => origin, openInBrowser: (url) => opened.push(url) });
     return { contents, opened, setOrigin: (o: string) => (origin = o) };
   }
 
@@ -124,5 +125,17 @@ describe('guardWebContents', () => {
     expect(contents.openHandler?.({ url: 'https://example.com/a' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: `${APP}/child` })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://example.com/a']);
+  });
+});
+
+describe('openInBrowser', () => {
+  it('hands only https URLs to the OS', async () => {
+    const handed: string[] = [];
+    const shell = { openExternal: async (url: string) => void handed.push(url) };
+    expect(openInBrowser(shell, 'https://example.com/a b')).toBe(true);
+    for (const url of ['file:///etc/passwd', 'smb://host/share', 'ms-settings:', 'http://example.com', 'https://u:p@example.com']) {
+      expect(openInBrowser(shell, url), url).toBe(false);
+    }
+    expect(handed).toEqual(['https://example.com/a%20b']);
   });
 });

@@ -72,7 +72,8 @@ export interface GuardableWebContents {
 export interface GuardOptions {
   /** Current app origin: it changes when the settings switch to another server. */
   appOrigin(): string;
-  openExternal(url: string): void;
+  /** Hands a vetted https URL to the OS browser (see openInBrowser). */
+  openInBrowser(url: string): void;
 }
 
 /**
@@ -85,7 +86,7 @@ export function guardWebContents(contents: GuardableWebContents, options: GuardO
     const decision = decideNavigation(target, options.appOrigin());
     if (decision === 'allow') return;
     event.preventDefault();
-    if (decision === 'open-externally') options.openExternal(target);
+    if (decision === 'open-externally') options.openInBrowser(target);
   };
   contents.on('will-navigate', onNavigate);
   contents.on('will-frame-navigate', (event: NavigationEvent, url?: string) => {
@@ -98,7 +99,18 @@ export function guardWebContents(contents: GuardableWebContents, options: GuardO
   });
   contents.on('will-attach-webview', (event: NavigationEvent) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (decideWindowOpen(url) === 'open-externally') options.openExternal(url);
+    if (decideWindowOpen(url) === 'open-externally') options.openInBrowser(url);
     return { action: 'deny' };
   });
+}
+
+/**
+ * The app's only door to the OS browser: https URLs without credentials, nothing else (no file:, smb:,
+ * custom schemes that could launch programs). Returns whether the URL was opened.
+ */
+export function openInBrowser(shell: { openExternal(url: string): Promise<void> }, url: string): boolean {
+  if (decideWindowOpen(url) !== 'open-externally') return false;
+  // Reviewed: the only non-literal openExternal in the app (electronegativity waiver in scripts/electronegativity.mjs).
+  shell.openExternal(new URL(url).href).catch(() => undefined);
+  return true;
 }

@@ -16,6 +16,8 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     experimentalFeatures: false,
     navigateOnDragDrop: false,
     safeDialogs: true,
+    // Middle-click would otherwise open links in new windows, bypassing the window-open handler.
+    disableBlinkFeatures: 'Auxclick',
     spellcheck: true,
   };
 }
