@@ -3,6 +3,7 @@ import type { Health } from '../../../shared/api';
 import { API_PREFIX } from '../../../shared/routes';
 import { LoginForm } from '../features/auth/LoginForm';
 import { useSession } from '../features/auth/use-session';
+import { DesktopSettingsPanel } from '../features/settings/DesktopSettingsPanel';
 import { Workspace } from './Workspace';
 
 /** Signs in (desktop token, owner link, or the login form), then shows the workspace. */
@@ -10,6 +11,7 @@ export function App() {
   const { session, signIn, signOut } = useSession();
   const [health, setHealth] = useState<Health | null>(null);
   const [healthError, setHealthError] = useState<string | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const baseUrl = session.phase === 'starting' ? null : session.api.baseUrl;
 
   useEffect(() => {
@@ -35,12 +37,22 @@ export function App() {
           )}
           <span className="muted">{session.phase === 'signed-in' ? `Signed in as ${session.user.display_name}` : 'Not signed in'}</span>
         </section>
+        {window.veza && (
+          <button type="button" className="link" aria-expanded={settingsOpen} onClick={() => setSettingsOpen((open) => !open)}>
+            Settings
+          </button>
+        )}
         {session.phase === 'signed-in' && !window.veza && (
           <button type="button" className="link" onClick={signOut}>
             Sign out
           </button>
         )}
       </header>
+      {settingsOpen && (
+        <div className="settings-drawer">
+          <DesktopSettingsPanel />
+        </div>
+      )}
       {session.phase === 'signed-out' && (
         <main className="center">
           {session.reason && (

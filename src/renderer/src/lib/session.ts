@@ -26,7 +26,7 @@ export async function resolveSession(): Promise<SessionStart> {
   if (window.veza) {
     const connection = await window.veza.getConnection();
     // A remote team server gives no token: the login form asks for one, kept like a browser's.
-    const token = (connection.token as string | null) ?? sessionStorage.getItem(STORAGE_KEY);
+    const token = connection.token ?? sessionStorage.getItem(STORAGE_KEY);
     const baseUrl = sameOrigin(connection.url) ? '' : connection.url.replace(/\/$/, '');
     return { baseUrl, token };
   }

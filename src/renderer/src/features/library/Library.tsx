@@ -70,11 +70,11 @@ export function Library({ model, playingId, onPlay }: LibraryProps) {
           </p>
         )}
         {model.uploads.length > 0 && (
-          <ul className="uploads" aria-label="Uploads">
+          <div className="uploads" aria-label="Uploads">
             {model.uploads.map((upload) => (
               <UploadRow key={upload.id} upload={upload} onDismiss={() => model.dismissUpload(upload.id)} />
             ))}
-          </ul>
+          </div>
         )}
         {empty && (
           <div className="empty">
@@ -127,7 +127,7 @@ export function Library({ model, playingId, onPlay }: LibraryProps) {
 
 function UploadRow({ upload, onDismiss }: { upload: UploadItem; onDismiss(): void }) {
   return (
-    <li className={`upload-row${upload.state === 'failed' ? ' failed' : ''}`}>
+    <div className={`upload-row${upload.state === 'failed' ? ' failed' : ''}`}>
       <span className="upload-name">{upload.fileName}</span>
       {upload.state === 'uploading' ? (
         <ProgressBar value={upload.progress} label={`Uploading ${upload.fileName}`} />
@@ -141,7 +141,7 @@ function UploadRow({ upload, onDismiss }: { upload: UploadItem; onDismiss(): voi
           </button>
         </>
       )}
-    </li>
+    </div>
   );
 }
 
