@@ -3,18 +3,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type ServerProcess, spawnServer } from '../../test/support/server-process.js';
 
-interface VezaServer {
+export interface VezaServer {
   url: string;
   ownerToken: string;
   process: ServerProcess;
 }
 
-/** A headless Veza server started for each test file, on a free port with its own data dir. */
-export const test = base.extend<object, { server: VezaServer }>({
+/**
+ * A headless Veza server started for each test file, on a free port with its own data dir.
+ * `test.use({ serverEnv: { VEZA_HLS: 'false' } })` starts it with other settings.
+ */
+export const test = base.extend<object, { server: VezaServer; serverEnv: Record<string, string> }>({
+  serverEnv: [{}, { option: true, scope: 'worker' }],
   server: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
-    async ({}, use) => {
-      const process = spawnServer();
+    async ({ serverEnv }, use) => {
+      const process = spawnServer(serverEnv);
       const url = await process.listening;
       const ownerToken = JSON.parse(fs.readFileSync(path.join(process.dataDir, 'server.json'), 'utf8')).owner_token as string;
       await use({ url, ownerToken, process });

@@ -57,7 +57,11 @@ export function createSocketClient(baseUrl: string, token: string): SocketClient
     set(navigator.onLine ? 'reconnecting' : 'offline');
   });
   socket.on('connect_error', () => set(navigator.onLine ? 'reconnecting' : 'offline'));
-  const onOffline = () => set('offline');
+  // The OS says the network is gone: stop now rather than wait for a ping timeout; sends queue up.
+  const onOffline = () => {
+    socket.disconnect();
+    set('offline');
+  };
   const onOnline = () => {
     if (!socket.connected) {
       set('reconnecting');
