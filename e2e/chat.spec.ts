@@ -104,7 +104,7 @@ test('two users chat live, see typing and listening presence, search, and follow
 test('a message typed while the server is unreachable is kept and sent after the reconnect', async ({ browser, server }, testInfo) => {
   test.setTimeout(60_000);
   requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['chat']);
-  const cy = await register(server.url, 'cy', 'Cy');
+  const cy = await register(server.url, 'cyd', 'Cyd');
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, server.url, cy.token);

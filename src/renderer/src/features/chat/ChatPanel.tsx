@@ -130,7 +130,7 @@ export function ChatPanel({ tracks, onPlayAt }: ChatPanelProps) {
           </ul>
           <NewRoomForm onCreate={(name) => create(name).then((r) => setRoomId(r.id))} />
           {roomsError && <p className="status-bad small">{roomsError}</p>}
-          {roomId && <PresenceList presence={room.presence} nameOf={nameOf} currentUserId={user.id} />}
+          {roomId && <PresenceList presence={room.presence} nameOf={nameOf} trackTitleOf={trackTitleOf} currentUserId={user.id} />}
         </nav>
         <div className="room-view">
           {searching && roomId && <SearchPanel socket={socket} roomId={roomId} nameOf={nameOf} onJump={(hit) => void jump(hit)} onClose={() => setSearching(false)} />}
