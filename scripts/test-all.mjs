@@ -27,6 +27,7 @@ run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
 run('dead code', npx, ['knip']);
 run('electronegativity', process.execPath, ['scripts/electronegativity.mjs']);
 const built = run('build', npx, ['electron-vite', 'build']);
+run('storybook', npx, ['storybook', 'build', '--disable-telemetry', '--quiet', '-o', 'storybook-static']);
 run('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'vitest.json')}`]);
 if (built) {
   run('playwright', npx, ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, 'playwright.json') });

@@ -91,7 +91,7 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
 }
 
 /** The page's globals as these specs use them (e2e compiles without the DOM library). */
-export interface PageGlobals {
+interface PageGlobals {
   document: { querySelector(selector: string): { currentTime: number } | null };
 }
 

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { createTestDatabase } from './postgres.js';
 import { type ServerProcess, spawnServer } from './server-process.js';
 
-export interface TeamInstance {
+interface TeamInstance {
   url: string;
   process: ServerProcess;
 }

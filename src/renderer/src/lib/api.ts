@@ -14,7 +14,7 @@ export class ApiError extends Error {
 }
 
 /** Turns any answer body into a sentence a person can act on. */
-export function problemFromBody(status: number, body: unknown): ApiError {
+function problemFromBody(status: number, body: unknown): ApiError {
   const problem = body as Partial<Problem> | null;
   if (problem && typeof problem === 'object' && typeof problem.code === 'string') {
     return new ApiError(status, problem.code, problem.detail || problem.title || `Request failed (${status})`);

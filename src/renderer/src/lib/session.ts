@@ -18,7 +18,7 @@ export interface SessionStart {
  * Finds the bearer token: from the desktop preload, else from the owner link's `#owner_token=…`
  * (moved to sessionStorage and removed from the address bar), else from an earlier visit or sign-in.
  */
-export async function resolveToken(): Promise<string | null> {
+async function resolveToken(): Promise<string | null> {
   return (await resolveSession()).token;
 }
 

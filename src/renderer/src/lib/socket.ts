@@ -2,7 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import { API_PREFIX } from '../../../shared/routes';
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from './types';
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** What the connection banner shows. */
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';

@@ -2,7 +2,7 @@
  * Shapes of the API the renderer speaks (CONTRACT.md). Mirrors of the server branches' shared types
  * until they are on main; then this file re-exports them from src/shared.
  */
-export type StreamStatus = 'pending' | 'processing' | 'ready' | 'failed';
+type StreamStatus = 'pending' | 'processing' | 'ready' | 'failed';
 
 export interface Track {
   id: string;
@@ -77,7 +77,7 @@ export interface Presence {
   track_name: string | null;
 }
 
-export interface SocketError {
+interface SocketError {
   code: string;
   message: string;
   retry_after_ms?: number;

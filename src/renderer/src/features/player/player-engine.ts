@@ -4,7 +4,7 @@ import type { HlsInfo, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
 
 /** How the current track reaches the <audio> element. */
-export type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
+type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
 
 export interface PlayerState {
   track: Track | null;
