@@ -1,0 +1,248 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Message, Room } from '../../../src/shared/chat.js';
+import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
+import type { SqlDialect } from '../../infra/db/database.js';
+import type { DB, MessagesTable, RoomsTable } from '../../infra/db/schema.js';
+import { fts5Match, type ParsedSearch } from './search-query.js';
+
+export type MessageRow = Omit<Selectable<MessagesTable>, 'num'> & { num?: number };
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    room_id: row.room_id,
+    user_id: row.user_id,
+    client_id: row.client_id,
+    seq: Number(row.seq),
+    content: row.deleted_at ? '' : row.content,
+    track_id: row.track_id,
+    track_time_s: row.track_time_s === null ? null : Number(row.track_time_s),
+    created_at: row.created_at,
+    edited_at: row.edited_at,
+    is_deleted: row.deleted_at !== null,
+  };
+}
+
+const MESSAGE_COLUMNS = [
+  'num',
+  'id',
+  'room_id',
+  'user_id',
+  'client_id',
+  'seq',
+  'content',
+  'track_id',
+  'track_time_s',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+] as const;
+
+export interface NewMessage {
+  id: string;
+  room_id: string;
+  user_id: string;
+  client_id: string;
+  content: string;
+  track_id: string | null;
+  track_time_s: number | null;
+  created_at: string;
+}
+
+export interface SearchPage {
+  rows: MessageRow[];
+  total: number;
+}
+
+/** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
+class DuplicateClientId extends Error {}
+
+export class ChatRepository {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
+  async listRooms(userId: string): Promise<Room[]> {
+    const rows = await this.db
+      .selectFrom('rooms')
+      .leftJoin('room_members', (join) => join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId))
+      .select(['rooms.id', 'rooms.name', 'rooms.created_by', 'rooms.created_at', 'room_members.user_id as member'])
+      .orderBy('rooms.created_at')
+      .orderBy('rooms.id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      created_by: row.created_by,
+      created_at: row.created_at,
+      is_default: row.id === DEFAULT_ROOM_ID,
+      is_member: row.member !== null,
+    }));
+  }
+
+  findRoom(id: string): Promise<Selectable<RoomsTable> | undefined> {
+    return this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async createRoom(room: { id: string; name: string; created_by: string; created_at: string }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('rooms').values({ ...room, last_seq: 0 }).execute();
+      await trx.insertInto('room_members').values({ room_id: room.id, user_id: room.created_by, joined_at: room.created_at }).execute();
+    });
+  }
+
+  async isMember(roomId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('room_members')
+      .select('user_id')
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async addMember(roomId: string, userId: string, joinedAt: string): Promise<void> {
+    await this.db
+      .insertInto('room_members')
+      .values({ room_id: roomId, user_id: userId, joined_at: joinedAt })
+      .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+      .execute();
+  }
+
+  async removeMember(roomId: string, userId: string): Promise<void> {
+    await this.db.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+  }
+
+  async memberRoomIds(userId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
+    return rows.map((row) => row.room_id);
+  }
+
+  async memberIds(roomId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('room_members').select('user_id').where('room_id', '=', roomId).limit(limit).execute();
+    return rows.map((row) => row.user_id);
+  }
+
+  /**
+   * Inserts a message with the room's next seq, or returns the message already stored under the
+   * user's client_id. The unique constraint decides, so concurrent retries and other instances agree.
+   * The seq bump locks the room row, so seqs commit in order: a reader never sees seq n+1 before n.
+   */
+  async insertMessage(message: NewMessage): Promise<{ row: MessageRow; isNew: boolean }> {
+    const existing = await this.findByClientId(message.user_id, message.client_id);
+    if (existing) return { row: existing, isNew: false };
+    try {
+      const row = await this.db.transaction().execute(async (trx) => {
+        const room = await trx
+          .updateTable('rooms')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+          .where('id', '=', message.room_id)
+          .returning('last_seq')
+          .executeTakeFirstOrThrow();
+        const inserted = await trx
+          .insertInto('messages')
+          .values({ ...message, seq: Number(room.last_seq), edited_at: null, deleted_at: null })
+          .onConflict((oc) => oc.columns(['user_id', 'client_id']).doNothing())
+          .returning(MESSAGE_COLUMNS)
+          .executeTakeFirst();
+        if (!inserted) throw new DuplicateClientId();
+        return inserted;
+      });
+      return { row, isNew: true };
+    } catch (error) {
+      if (!(error instanceof DuplicateClientId)) throw error;
+      const winner = await this.findByClientId(message.user_id, message.client_id);
+      if (!winner) throw new Error('client_id conflict without a stored message');
+      return { row: winner, isNew: false };
+    }
+  }
+
+  findByClientId(userId: string, clientId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  findMessage(id: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  updateContent(id: string, content: string, editedAt: string): Promise<MessageRow | undefined> {
+    return this.db
+      .updateTable('messages')
+      .set({ content, edited_at: editedAt })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returning(MESSAGE_COLUMNS)
+      .executeTakeFirst();
+  }
+
+  /** Soft delete: the row stays (the client_id keeps deduplicating) but leaves history and the search index. */
+  async softDelete(id: string, deletedAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ deleted_at: deletedAt })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Newest first before `before`, or oldest first after `after`; deleted messages never appear. */
+  history(roomId: string, page: { before?: number; after?: number; limit: number }): Promise<MessageRow[]> {
+    let query = this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null);
+    if (page.after !== undefined) {
+      query = query.where('seq', '>', page.after).orderBy('seq', 'asc');
+      if (page.before !== undefined) query = query.where('seq', '<', page.before);
+    } else {
+      if (page.before !== undefined) query = query.where('seq', '<', page.before);
+      query = query.orderBy('seq', 'desc');
+    }
+    return query.limit(page.limit).execute();
+  }
+
+  /** Ranked (best first), then newest; only live messages of the given rooms. */
+  search(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0 });
+    return this.dialect === 'postgres' ? this.searchPostgres(roomIds, search, page) : this.searchSqlite(roomIds, search, page);
+  }
+
+  private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    const match = fts5Match(roomIds, search);
+    // bm25 weights: the room column 0 (it is a filter, not relevance), the content 1.
+    const { rows } = await sql<MessageRow>`
+      select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+             m.created_at, m.edited_at, m.deleted_at
+      from messages_fts f join messages m on m.num = f.rowid
+      where messages_fts match ${match} and m.deleted_at is null
+      order by bm25(messages_fts, 0.0, 1.0), m.num desc
+      limit ${page.limit} offset ${page.offset}`.execute(this.db);
+    const total = await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db);
+    return { rows, total: Number(total.rows[0]?.total ?? 0) };
+  }
+
+  private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    const text = search.words.join(' ');
+    const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
+    // `=` on one room lets the (room_id, tsv) GIN index narrow to that room; GIN cannot use `= any(…)`.
+    const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
+    // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
+    const { rows } = await sql<MessageRow & { total: number }>`
+      select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+             m.created_at, m.edited_at, m.deleted_at, count(*) over () as total
+      from messages m, ${query} q
+      where ${rooms} and m.deleted_at is null and m.tsv @@ q
+      order by ts_rank(m.tsv, q, 1) desc, m.num desc
+      limit ${page.limit} offset ${page.offset}`.execute(this.db);
+    if (rows.length > 0 || page.offset === 0) return { rows, total: Number(rows[0]?.total ?? 0) };
+    // Past the last page the window count is gone with the rows: count separately.
+    const count = await sql<{ total: number }>`
+      select count(*) as total from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q`.execute(this.db);
+    return { rows, total: Number(count.rows[0]?.total ?? 0) };
+  }
+}
