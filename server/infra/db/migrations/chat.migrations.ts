@@ -63,11 +63,12 @@ const sqliteMigrations: Record<string, Migration> = {
       await sql`create trigger messages_fts_delete after delete on messages when old.deleted_at is null begin
         insert into messages_fts(messages_fts, rowid, room_key, content) values ('delete', old.num, old.room_key, old.content);
       end`.execute(db);
-      await sql`create trigger messages_fts_update_old after update of content, deleted_at on messages when old.deleted_at is null begin
-        insert into messages_fts(messages_fts, rowid, room_key, content) values ('delete', old.num, old.room_key, old.content);
-      end`.execute(db);
-      await sql`create trigger messages_fts_update_new after update of content, deleted_at on messages when new.deleted_at is null begin
-        insert into messages_fts(rowid, room_key, content) values (new.num, new.room_key, new.content);
+      // One trigger, so the old entry is always removed before the new one goes in (trigger order is unspecified).
+      await sql`create trigger messages_fts_update after update of content, deleted_at on messages begin
+        insert into messages_fts(messages_fts, rowid, room_key, content)
+          select 'delete', old.num, old.room_key, old.content where old.deleted_at is null;
+        insert into messages_fts(rowid, room_key, content)
+          select new.num, new.room_key, new.content where new.deleted_at is null;
       end`.execute(db);
     },
   },
