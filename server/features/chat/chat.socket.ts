@@ -69,7 +69,13 @@ export function registerChatSocket({ io, chat, log, metrics, roomPresence }: Cha
       await chat.leaveRoom(user, room_id);
       return {};
     });
-    onClientEvent(socket, 'message:send', SendPayload, log, async (payload) => ({ message: await chat.send(user, payload) }));
+    // Sends from one socket are stored in the order they were emitted, even without waiting for acks.
+    let sending: Promise<unknown> = Promise.resolve();
+    onClientEvent(socket, 'message:send', SendPayload, log, (payload) => {
+      const result = sending.then(async () => ({ message: await chat.send(user, payload) }));
+      sending = result.catch(() => undefined);
+      return result;
+    });
     onClientEvent(socket, 'message:edit', EditPayload, log, async ({ message_id, content }) => ({
       message: await chat.edit(user, message_id, content),
     }));
