@@ -15,7 +15,7 @@ async function seedUser(database: Database, username: string): Promise<string> {
   return id;
 }
 
-const message = (roomId: string, userId: string, content: string, clientId = randomUUID()): NewMessage => ({
+const message = (roomId: string, userId: string, content: string, clientId: string = randomUUID()): NewMessage => ({
   id: randomUUID(),
   room_id: roomId,
   user_id: userId,

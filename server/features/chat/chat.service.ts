@@ -30,6 +30,7 @@ export interface ChatServiceOptions {
 }
 
 // Control characters other than newline (C0, DEL, C1) are dropped from messages and room names.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g;
 
 export function cleanText(text: string): string {

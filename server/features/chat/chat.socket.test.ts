@@ -24,7 +24,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     let bobSocket: ClientSocket;
 
     beforeEach(async () => {
-      const env = dialect === 'postgres' ? { VEZA_DATABASE_URL: await createTestDatabase(inject('postgresUrl')) } : {};
+      const env: Record<string, string> = dialect === 'postgres' ? { VEZA_DATABASE_URL: await createTestDatabase(inject('postgresUrl')) } : {};
       server = await startSocketApp(env);
       const a = await server.signUp('alice');
       const b = await server.signUp('bob');
@@ -102,7 +102,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         { timeoutMs: 3000, intervalMs: 100, what: 'a send allowed again' },
       );
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(later.message.content).toBe('later');
+      expect(expectOk(later as AckResult<{ message: Message }>).message.content).toBe('later');
       const metrics = await server.app.inject({ method: 'GET', url: '/metrics', headers: { host: new URL(server.url).host } });
       // The 4 refusals, plus any refused polls while waiting for the window.
       const refusedCount = Number(/veza_rate_limit_hits_total\{action="send_message"\} (\d+)/.exec(metrics.body)?.[1]);
@@ -217,12 +217,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         // The search limit is 2/s: wait out refusals, but never accept another error.
         const ack = await waitFor(
           async () => {
-            const answer = await bobSocket.emitWithAck('search', { room_id: DEFAULT_ROOM_ID, q });
+            const answer: AckResult<{ total: number }> = await bobSocket.emitWithAck('search', { room_id: DEFAULT_ROOM_ID, q });
             return errorCode(answer) === 'RATE_LIMITED' ? false : answer;
           },
           { timeoutMs: 5000, intervalMs: 100, what: `search ${q.slice(0, 10)}` },
         );
-        expect(expectOk(ack).total, q.slice(0, 20)).toBe(total);
+        expect(expectOk(ack as AckResult<{ total: number }>).total, q.slice(0, 20)).toBe(total);
       }
     });
 
