@@ -131,8 +131,6 @@ export class ChatRepository {
    * The seq bump locks the room row, so seqs commit in order: a reader never sees seq n+1 before n.
    */
   async insertMessage(message: NewMessage): Promise<{ row: MessageRow; isNew: boolean }> {
-    const existing = await this.findByClientId(message.user_id, message.client_id);
-    if (existing) return { row: existing, isNew: false };
     try {
       const row = await this.db.transaction().execute(async (trx) => {
         const room = await trx

@@ -108,10 +108,14 @@ export class ChatService {
     throw new AppError(403, ErrorCode.FORBIDDEN, 'Join the room first');
   }
 
-  async send(user: User, input: SendMessagePayload): Promise<Message> {
+  /**
+   * `isKnownMember`: the transport already knows the user is in the room (the socket is in the room's
+   * socket.io room, which it only enters after a membership check), so the database check is skipped.
+   */
+  async send(user: User, input: SendMessagePayload, options: { isKnownMember?: boolean } = {}): Promise<Message> {
     await this.limiter.consume(user.id, 'send_message');
     const content = validContent(input.content);
-    await this.requireMember(user.id, input.room_id);
+    if (!options.isKnownMember) await this.requireMember(user.id, input.room_id);
     const { row, isNew } = await this.repo.insertMessage({
       id: randomUUID(),
       room_id: input.room_id,

@@ -72,7 +72,8 @@ export function registerChatSocket({ io, chat, log, metrics, roomPresence }: Cha
     // Sends from one socket are stored in the order they were emitted, even without waiting for acks.
     let sending: Promise<unknown> = Promise.resolve();
     onClientEvent(socket, 'message:send', SendPayload, log, (payload) => {
-      const result = sending.then(async () => ({ message: await chat.send(user, payload) }));
+      const isKnownMember = socket.rooms.has(roomChannel(payload.room_id));
+      const result = sending.then(async () => ({ message: await chat.send(user, payload, { isKnownMember }) }));
       sending = result.catch(() => undefined);
       return result;
     });
