@@ -135,6 +135,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     presence,
     log: app.log,
     roomsOf: (userId) => chat.memberRoomIds(userId),
+    limiter: rateLimiter,
     heartbeatMs: options.chat?.heartbeatMs,
   });
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { UUID_PATTERN, type Presence } from '../../../src/shared/chat.js';
 import { userRoom } from '../../infra/socket.js';
 import { onClientEvent, roomChannel, type TypedServer, type TypedSocket } from '../../infra/socket-events.js';
+import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import type { PresenceService } from './presence.service.js';
 
 const ListeningPayload = Type.Object({ track_id: Type.Union([Type.String({ pattern: UUID_PATTERN }), Type.Null()]) });
@@ -13,6 +14,7 @@ export interface PresenceSocketOptions {
   log: FastifyBaseLogger;
   /** The chat rooms a user is in: their presence updates go there. */
   roomsOf(userId: string): Promise<string[]>;
+  limiter: RateLimiter;
   /** How often a connected user's online record is refreshed; well under the TTL. */
   heartbeatMs?: number;
 }
@@ -21,7 +23,7 @@ export interface PresenceSocketOptions {
  * Online with the first socket, offline when the last one leaves (on any instance: the user's room
  * spans instances through the adapter). Presence failures (Redis down) are logged, never break a socket.
  */
-export function registerPresenceSocket({ io, presence, log, roomsOf, heartbeatMs }: PresenceSocketOptions): void {
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs }: PresenceSocketOptions): void {
   const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
   const interval = heartbeatMs ?? Math.floor(presence.ttlMs / 3);
 
@@ -74,6 +76,7 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, heartbeatMs
     });
 
     onClientEvent(socket, 'presence:listening', ListeningPayload, log, async ({ track_id }) => {
+      await limiter.consume(userId, 'presence');
       const update = await presence.setListening(userId, track_id);
       await broadcast(update);
       return { presence: update };

@@ -10,12 +10,13 @@ export interface RateLimit {
   windowMs: number;
 }
 
-/** CONTRACT defaults, per user and action. */
+/** CONTRACT defaults, per user and action (`presence` is ours: "listening to" updates fan out to every room). */
 export const DEFAULT_RATE_LIMITS = {
   send_message: { limit: 10, windowMs: 1000 },
   typing: { limit: 5, windowMs: 1000 },
   search: { limit: 2, windowMs: 1000 },
   fetch_history: { limit: 5, windowMs: 1000 },
+  presence: { limit: 5, windowMs: 1000 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitAction = keyof typeof DEFAULT_RATE_LIMITS;
