@@ -3,7 +3,7 @@ import type { Message, Room } from '../../../src/shared/chat.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { SqlDialect } from '../../infra/db/database.js';
 import type { DB, MessagesTable, RoomsTable } from '../../infra/db/schema.js';
-import { fts5Match, type ParsedSearch } from './search-query.js';
+import { foldedWords, fts5Match, type ParsedSearch, singleTermScore } from './search-query.js';
 
 export type MessageRow = Omit<Selectable<MessagesTable>, 'num'> & { num?: number };
 
@@ -53,6 +53,12 @@ export interface SearchPage {
   rows: MessageRow[];
   total: number;
 }
+
+/**
+ * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
+ * rank tens of thousands of rows to show 50. `total` stays exact.
+ */
+export const SEARCH_RANK_WINDOW = 2000;
 
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}
@@ -212,16 +218,36 @@ export class ChatRepository {
 
   private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const match = fts5Match(roomIds, search);
-    // bm25 weights: the room column 0 (it is a filter, not relevance), the content 1.
-    const { rows } = await sql<MessageRow>`
+    const count = async () =>
+      Number((await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db)).rows[0]?.total ?? 0);
+    if (search.words.length > 1 && !search.isPhrase) {
+      // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
+      const { rows } = await sql<MessageRow>`
+        select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+               m.created_at, m.edited_at, m.deleted_at
+        from (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
+              order by rowid desc limit ${SEARCH_RANK_WINDOW}) f
+        join messages m on m.num = f.rowid
+        where m.deleted_at is null
+        order by f.score, m.num desc
+        limit ${page.limit} offset ${page.offset}`.execute(this.db);
+      return { rows, total: await count() };
+    }
+    // One word or one phrase: the newest matches (FTS5 walks its doclist backwards and stops), ranked here.
+    const { rows: candidates } = await sql<MessageRow>`
       select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
              m.created_at, m.edited_at, m.deleted_at
-      from messages_fts f join messages m on m.num = f.rowid
-      where messages_fts match ${match} and m.deleted_at is null
-      order by bm25(messages_fts, 0.0, 1.0), m.num desc
-      limit ${page.limit} offset ${page.offset}`.execute(this.db);
-    const total = await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db);
-    return { rows, total: Number(total.rows[0]?.total ?? 0) };
+      from (select rowid from messages_fts where messages_fts match ${match} order by rowid desc limit ${SEARCH_RANK_WINDOW}) f
+      join messages m on m.num = f.rowid
+      where m.deleted_at is null
+      order by m.num desc`.execute(this.db);
+    const tokens = candidates.map((row) => foldedWords(row.content));
+    const avgLength = tokens.reduce((sum, t) => sum + t.length, 0) / Math.max(1, tokens.length);
+    const ranked = candidates
+      .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
+      .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
+    const total = candidates.length < SEARCH_RANK_WINDOW ? candidates.length : await count();
+    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
@@ -231,14 +257,20 @@ export class ChatRepository {
     const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
     // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
     const { rows } = await sql<MessageRow & { total: number }>`
-      select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-             m.created_at, m.edited_at, m.deleted_at, count(*) over () as total
-      from messages m, ${query} q
-      where ${rooms} and m.deleted_at is null and m.tsv @@ q
-      order by ts_rank(m.tsv, q, 1) desc, m.num desc
+      with hits as (
+        select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+               m.created_at, m.edited_at, m.deleted_at, ts_rank(m.tsv, q, 1) as score
+        from messages m, ${query} q
+        where ${rooms} and m.deleted_at is null and m.tsv @@ q
+        order by m.num desc
+        limit ${SEARCH_RANK_WINDOW})
+      select *, count(*) over () as total from hits
+      order by score desc, num desc
       limit ${page.limit} offset ${page.offset}`.execute(this.db);
-    if (rows.length > 0 || page.offset === 0) return { rows, total: Number(rows[0]?.total ?? 0) };
-    // Past the last page the window count is gone with the rows: count separately.
+    const windowTotal = Number(rows[0]?.total ?? 0);
+    if (rows.length > 0 && windowTotal < SEARCH_RANK_WINDOW) return { rows, total: windowTotal };
+    if (rows.length === 0 && page.offset === 0) return { rows, total: 0 };
+    // More matches than the rank window, or past the last page: count them all.
     const count = await sql<{ total: number }>`
       select count(*) as total from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q`.execute(this.db);
     return { rows, total: Number(count.rows[0]?.total ?? 0) };

@@ -35,3 +35,15 @@ describe('search query', () => {
     expect(highlights.map(([s, e]) => snippet.slice(s, e))).toEqual(['guitar']);
   });
 });
+
+describe('single-term score', () => {
+  it('counts whole words (diacritics folded) and whole phrases; shorter documents score higher', async () => {
+    const { foldedWords, singleTermScore } = await import('./search-query.js');
+    const word = parseSearch('cafe');
+    expect(singleTermScore(foldedWords('Café'), word, 5)).toBeGreaterThan(singleTermScore(foldedWords('a long message about a café'), word, 5));
+    expect(singleTermScore(foldedWords('cafeteria'), word, 5)).toBe(0);
+    const phrase = parseSearch('"red guitar"');
+    expect(singleTermScore(foldedWords('guitar red'), phrase, 5)).toBe(0);
+    expect(singleTermScore(foldedWords('red guitar, red guitar'), phrase, 5)).toBeGreaterThan(singleTermScore(foldedWords('red guitar, blue bass'), phrase, 5));
+  });
+});
