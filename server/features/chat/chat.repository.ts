@@ -58,7 +58,7 @@ export interface SearchPage {
  * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
  * rank tens of thousands of rows to show 50. `total` stays exact.
  */
-export const SEARCH_RANK_WINDOW = 2000;
+export const SEARCH_RANK_WINDOW = 1000;
 
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}
@@ -233,21 +233,24 @@ export class ChatRepository {
         limit ${page.limit} offset ${page.offset}`.execute(this.db);
       return { rows, total: await count() };
     }
-    // One word or one phrase: the newest matches (FTS5 walks its doclist backwards and stops), ranked here.
-    const { rows: candidates } = await sql<MessageRow>`
-      select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-             m.created_at, m.edited_at, m.deleted_at
-      from (select rowid from messages_fts where messages_fts match ${match} order by rowid desc limit ${SEARCH_RANK_WINDOW}) f
-      join messages m on m.num = f.rowid
-      where m.deleted_at is null
-      order by m.num desc`.execute(this.db);
+    // One word or one phrase: one pass over the index gives every match, newest first (hence an exact
+    // total for free); the newest window of them is fetched and ranked here.
+    const { rows: hits } = await sql<{ num: number }>`
+      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc`.execute(this.db);
+    const window = hits.slice(0, SEARCH_RANK_WINDOW).map((hit) => hit.num);
+    if (window.length === 0) return { rows: [], total: 0 };
+    const candidates = await this.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('num', 'in', window)
+      .where('deleted_at', 'is', null)
+      .execute();
     const tokens = candidates.map((row) => foldedWords(row.content));
     const avgLength = tokens.reduce((sum, t) => sum + t.length, 0) / Math.max(1, tokens.length);
     const ranked = candidates
       .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
       .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
-    const total = candidates.length < SEARCH_RANK_WINDOW ? candidates.length : await count();
-    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
+    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total: hits.length };
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
