@@ -130,4 +130,18 @@ describeEachDialect('chat repository', (ctx) => {
     expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('NEAR('), page)).total).toBe(1);
     expect((await repo.search([DEFAULT_ROOM_ID], parseSearch(punctuation), page)).total).toBe(0);
   });
+
+  it('ranks only the newest matches of a very common word, but counts them all', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect, 3);
+    const userId = await seedUser(ctx.database, 'gina');
+    for (const content of ['drum', 'drum', 'drum and bass', 'drum solo tonight', 'drum']) {
+      await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, content));
+    }
+    for (const q of ['drum', 'drum drum']) {
+      const result = await repo.search([DEFAULT_ROOM_ID], parseSearch(q), { limit: 10, offset: 0 });
+      expect(result.total, q).toBe(5);
+      // The 3 newest matches, the short exact one first, then equal scores newest first.
+      expect(result.rows.map((r) => r.content), q).toEqual(['drum', 'drum solo tonight', 'drum and bass']);
+    }
+  });
 });

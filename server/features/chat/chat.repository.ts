@@ -67,6 +67,8 @@ export class ChatRepository {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: SqlDialect,
+    /** How many of the newest matches a search ranks (tests make it small). */
+    private readonly rankWindow = SEARCH_RANK_WINDOW,
   ) {}
 
   /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
@@ -226,19 +228,20 @@ export class ChatRepository {
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
                m.created_at, m.edited_at, m.deleted_at
         from (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
-              order by rowid desc limit ${SEARCH_RANK_WINDOW}) f
+              order by rowid desc limit ${this.rankWindow}) f
         join messages m on m.num = f.rowid
         where m.deleted_at is null
         order by f.score, m.num desc
         limit ${page.limit} offset ${page.offset}`.execute(this.db);
       return { rows, total: await count() };
     }
-    // One word or one phrase: one pass over the index gives every match, newest first (hence an exact
-    // total for free); the newest window of them is fetched and ranked here.
+    // One word or one phrase: the newest matches (FTS5 walks the doclists backwards and stops at the
+    // window), fetched and ranked here; counted separately only when there are more than the window.
     const { rows: hits } = await sql<{ num: number }>`
-      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc`.execute(this.db);
-    const window = hits.slice(0, SEARCH_RANK_WINDOW).map((hit) => hit.num);
+      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${this.rankWindow}`.execute(this.db);
+    const window = hits.map((hit) => hit.num);
     if (window.length === 0) return { rows: [], total: 0 };
+    const total = window.length < this.rankWindow ? window.length : await count();
     const candidates = await this.db
       .selectFrom('messages')
       .select(MESSAGE_COLUMNS)
@@ -250,7 +253,7 @@ export class ChatRepository {
     const ranked = candidates
       .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
       .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
-    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total: hits.length };
+    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
@@ -266,12 +269,12 @@ export class ChatRepository {
         from messages m, ${query} q
         where ${rooms} and m.deleted_at is null and m.tsv @@ q
         order by m.num desc
-        limit ${SEARCH_RANK_WINDOW})
+        limit ${this.rankWindow})
       select *, count(*) over () as total from hits
       order by score desc, num desc
       limit ${page.limit} offset ${page.offset}`.execute(this.db);
     const windowTotal = Number(rows[0]?.total ?? 0);
-    if (rows.length > 0 && windowTotal < SEARCH_RANK_WINDOW) return { rows, total: windowTotal };
+    if (rows.length > 0 && windowTotal < this.rankWindow) return { rows, total: windowTotal };
     if (rows.length === 0 && page.offset === 0) return { rows, total: 0 };
     // More matches than the rank window, or past the last page: count them all.
     const count = await sql<{ total: number }>`
