@@ -21,9 +21,11 @@ function run(name, command, args, env = {}) {
 }
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-run('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json']) && run('typecheck web', npx, ['tsc', '-p', 'tsconfig.web.json']);
+run('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json']);
+run('typecheck web', npx, ['tsc', '-p', 'tsconfig.web.json']);
 run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
 run('dead code', npx, ['knip']);
+run('electronegativity', process.execPath, ['scripts/electronegativity.mjs']);
 const built = run('build', npx, ['electron-vite', 'build']);
 run('vitest', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'vitest.json')}`]);
 if (built) {

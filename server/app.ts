@@ -102,7 +102,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   app.decorate('accounts', accounts);
   await app.register(auth, { accounts });
-  await app.register(socket, { policy, authenticate: (token) => accounts.authenticate(token) });
+  await app.register(socket, { policy, redisUrl: config.redisUrl, authenticate: (token) => accounts.authenticate(token) });
 
   const io = app.io as TypedServer;
   const rateLimiter = new RateLimiter({

@@ -20,6 +20,16 @@ function writePrivateFile(file: string, content: string): void {
   fs.renameSync(temp, file);
 }
 
+/** Team instances may share a data dir: only the instance that wrote server.json removes it. */
+function removeIfOurs(infoFile: string): void {
+  try {
+    const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as ServerInfoFile;
+    if (info.pid === process.pid) fs.rmSync(infoFile, { force: true });
+  } catch {
+    // missing or unreadable: nothing of ours to remove
+  }
+}
+
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -52,7 +62,7 @@ export async function startServer(config: Config, options: { writeInfoFile?: boo
   const stop = () =>
     (stopping ??= (async () => {
       await app.close();
-      if (options.writeInfoFile !== false) fs.rmSync(infoFile, { force: true });
+      if (options.writeInfoFile !== false) removeIfOurs(infoFile);
     })());
   return { app, url, ownerToken, stop };
 }

@@ -48,9 +48,20 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 
+// PostgreSQL SQLSTATEs for a server that is going away or not yet back, and socket-level failures.
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY']);
+
+/** A store that cannot answer right now: the client should retry, so 503 rather than 500. */
+function isStoreUnavailable(error: Error & { code?: string }): boolean {
+  if (error.code && UNAVAILABLE_CODES.has(error.code)) return true;
+  // pg and ioredis report lost or refused connections with these messages and no code.
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Stream isn't writeable|Connection is closed/i.test(error.message);
+}
+
 /** Maps Fastify's own error codes (validation, body limits, parsing) to ours. */
 function toProblem(error: FastifyError | AppError): Problem {
   if (error instanceof AppError) return problem(error.status, error.code, error.message);
+  if (isStoreUnavailable(error)) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, 'A backing store is unavailable; try again shortly');
   if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, error.message);
   const status = error.statusCode ?? 500;
   if (status === 413) return problem(413, ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is too large');

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { User } from '../../src/shared/api.js';
 import { API_PREFIX } from '../../src/shared/routes.js';
@@ -23,6 +25,8 @@ export const userRoom = (userId: string) => `user:${userId}`;
 
 interface SocketOptions {
   policy: HostPolicy;
+  /** Team mode: rooms span instances through a Redis stream. */
+  redisUrl: string | null;
   authenticate(token: string): Promise<User | null>;
 }
 
@@ -39,6 +43,7 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     maxHttpBufferSize: 64 * 1024,
   });
+  const streamsClient = opts.redisUrl ? attachRedisStreams(io, opts.redisUrl) : null;
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     const deny = () => next(Object.assign(new Error('Missing or invalid token'), { data: { code: ErrorCode.INVALID_TOKEN } }));
@@ -63,7 +68,21 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
     // (io.close() would also close the HTTP server, which Fastify closes itself.)
     io.disconnectSockets(true);
     io.engine.close();
+    await io.of('/').adapter.close();
+    streamsClient?.disconnect();
   });
+}
+
+/**
+ * The Redis Streams adapter rather than the pub/sub one: it resumes the stream after a Redis blink
+ * without losing packets, and it keeps connection state recovery working across instances.
+ * Its client keeps the offline queue: while Redis is away broadcasts wait instead of failing.
+ */
+function attachRedisStreams(io: Server, redisUrl: string): Redis {
+  const client = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+  client.on('error', () => undefined); // reconnects by itself; health reports the kv store separately
+  io.adapter(createAdapter(client, { streamName: 'veza:socket.io', sessionKeyPrefix: 'veza:sio:session:', maxLen: 10_000 }));
+  return client;
 }
 
 export const socket = fp(socketPlugin, { name: 'socket' });

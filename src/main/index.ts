@@ -1,59 +1,223 @@
 /**
- * Electron composition root: hosts the server in-process (solo, 127.0.0.1, any free port,
- * a fresh owner token per launch) and opens one secure window on it. Logic lives in plain modules.
+ * Electron composition root: wires the plain modules of src/main to Electron. Hosts the server in-process
+ * (solo: 127.0.0.1, any free port, a fresh owner token per launch) or points the window at a team server,
+ * as the settings say. No logic of its own beyond wiring: everything here is tested through its modules.
  */
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, session, shell } from 'electron';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../server/config.js';
-import { type RunningServer, startServer } from '../../server/server-process.js';
-import { type ConnectionInfo, IpcChannel } from '../shared/ipc.js';
-import { insecurePreferences, isTrustedSender, mainWindowOptions } from './window-options.js';
+import { startServer } from '../../server/server-process.js';
+import type { DesktopSettings } from '../shared/desktop-settings.js';
+import { AUDIO_EXTENSIONS, type ConnectionInfo } from '../shared/ipc.js';
+import { claimSingleInstance, installGracefulQuit } from './app-lifecycle.js';
+import { appMenuTemplate } from './app-menu.js';
+import { createDesktopApi } from './desktop-api.js';
+import { registerIpcHandlers } from './ipc-validation.js';
+import { embeddedServerConfig, ServerHost, unpackedAsarPath } from './server-host.js';
+import { SettingsStore } from './settings-store.js';
+import { TrackNotifier } from './track-notifier.js';
+import { guardWebContents, isPermissionAllowed, openInBrowser, withContentSecurityPolicy } from './web-guards.js';
+import { createSecureWindow, effectivePreferences, insecureEffectivePreferences, MIN_WINDOW_SIZE, mainWindowOptions } from './window-options.js';
+import { loadWindowState, saveWindowState } from './window-state.js';
+
+const SHUTDOWN_DEADLINE_MS = 8000;
+const HELP_URL = 'https://github.com/veza-desktop/veza#readme';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const preloadPath = path.join(here, '../preload/index.cjs');
+const rendererDir = path.join(here, '../renderer');
 
-async function launch(): Promise<void> {
-  const config = loadConfig(process.env, {
-    host: '127.0.0.1',
-    port: 0,
-    rendererDir: path.join(here, '../renderer'),
-    dataDir: process.env.VEZA_DATA_DIR ?? path.join(app.getPath('userData'), 'data'),
-  });
-  const server: RunningServer = await startServer(config);
-  const appOrigin = new URL(server.url).origin;
-  const connection: ConnectionInfo = { url: server.url, token: server.ownerToken };
-
-  ipcMain.handle(IpcChannel.getConnection, (event) => {
-    if (!isTrustedSender(event.senderFrame?.url, appOrigin)) throw new Error('untrusted sender');
-    return connection;
-  });
-
-  const options = mainWindowOptions(preloadPath);
-  const problems = insecurePreferences(options.webPreferences ?? {}, preloadPath);
-  if (problems.length > 0) throw new Error(`insecure webPreferences: ${problems.join(', ')}`);
-  const window = new BrowserWindow(options);
-  window.webContents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== appOrigin) event.preventDefault();
-  });
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.once('ready-to-show', () => window.show());
-  await window.loadURL(server.url);
-
-  let isQuitting = false;
-  app.on('before-quit', (event) => {
-    if (isQuitting) return;
-    isQuitting = true;
-    event.preventDefault();
-    void server.stop().finally(() => app.quit());
-  });
+function bundledFfmpeg(): string | null {
+  try {
+    const found = createRequire(import.meta.url)('ffmpeg-static') as string | null;
+    return found ? unpackedAsarPath(found) : null;
+  } catch {
+    return null;
+  }
 }
 
-app.on('window-all-closed', () => app.quit());
-app.whenReady().then(launch).catch((error: unknown) => {
-  console.error(error);
-  app.exit(1);
-});
+async function launch(): Promise<void> {
+  const userData = app.getPath('userData');
+  const settingsStore = new SettingsStore(path.join(userData, 'settings.json'));
+  const windowStateFile = path.join(userData, 'window-state.json');
+  const host = new ServerHost({
+    startServer,
+    configFor: (settings) =>
+      embeddedServerConfig(settings, {
+        // VEZA_DATA_DIR lets the e2e suite and power users pick the solo data dir without the settings file.
+        defaultDataDir: process.env.VEZA_DATA_DIR ?? path.join(userData, 'data'),
+        rendererDir,
+        ffmpegPath: bundledFfmpeg(),
+        env: process.env,
+      }),
+  });
+  const appOrigin = () => {
+    const url = host.connection?.url;
+    return url ? new URL(url).origin : null;
+  };
+
+  app.on('web-contents-created', (_event, contents) => {
+    guardWebContents(contents, { appOrigin: () => appOrigin() ?? 'null', openInBrowser: (url) => openInBrowser(shell, url) });
+  });
+  // The runtime check: a window whose effective preferences are not the secure set is destroyed at once.
+  app.on('browser-window-created', (_event, created) => {
+    const applied = effectivePreferences(created.webContents);
+    const problems = applied === undefined ? [] : insecureEffectivePreferences(applied, preloadPath);
+    if (problems.length > 0) {
+      console.error(`veza: destroying a window with insecure webPreferences: ${problems.join(', ')}`);
+      created.destroy();
+    }
+  });
+
+  let window: BrowserWindow | null = null;
+  let notifier: TrackNotifier | null = null;
+  const watchTracks = (connection: ConnectionInfo) => {
+    notifier?.close();
+    notifier = null;
+    if (!connection.token || !Notification.isSupported()) return;
+    notifier = new TrackNotifier({
+      url: connection.url,
+      token: connection.token,
+      notify: ({ title, body }) => new Notification({ title, body }).show(),
+    });
+  };
+
+  installGracefulQuit(app, {
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    shutdown: async () => {
+      notifier?.close();
+      await host.stop();
+    },
+    onError: (error) => console.error('veza: shutdown failed', error),
+  });
+
+  const { settings, problem } = settingsStore.load();
+  if (problem) console.warn(`veza: settings.json ignored (${problem}); starting in solo mode`);
+  let connection: ConnectionInfo;
+  try {
+    connection = await host.start(settings);
+  } catch (error) {
+    // A team database that is down must not lock the user out of the app: fall back to solo for this launch.
+    dialog.showErrorBox('Veza could not connect', `${(error as Error).message}\n\nStarting in Solo mode for now.`);
+    connection = await host.start({ mode: 'solo', dataDir: null });
+  }
+
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
+    callback(isPermissionAllowed(permission, contents.getURL(), appOrigin() ?? '')),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    isPermissionAllowed(permission, requestingOrigin, appOrigin() ?? ''),
+  );
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+    callback({ responseHeaders: withContentSecurityPolicy(details.url, details.responseHeaders, appOrigin() ?? '') }),
+  );
+
+  registerIpcHandlers(
+    ipcMain,
+    createDesktopApi({
+      host,
+      settingsStore,
+      chooseAudioFiles: async () => {
+        const options: Electron.OpenDialogOptions = {
+          title: 'Add tracks',
+          properties: ['openFile', 'multiSelections'],
+          filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }],
+        };
+        const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? [] : result.filePaths;
+      },
+      confirmSettingsChange: async (next: DesktopSettings) => {
+        const options: Electron.MessageBoxOptions = {
+          type: 'question',
+          buttons: ['Switch', 'Cancel'],
+          defaultId: 1,
+          cancelId: 1,
+          message: `Switch Veza to ${next.mode === 'solo' ? 'Solo' : 'Team'} mode?`,
+          detail: 'The server restarts and the window reloads. Uploads in progress are interrupted; transcodes resume later.',
+        };
+        const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+        return response === 0;
+      },
+      showInFolder: (fullPath) => shell.showItemInFolder(fullPath),
+      appInfo: () => ({
+        name: app.getName(),
+        version: app.getVersion(),
+        platform: process.platform,
+        versions: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '', node: process.versions.node },
+      }),
+      onConnectionChanged: (next) => {
+        watchTracks(next);
+        void window?.loadURL(next.url);
+      },
+    }),
+    { appOrigin, onRejected: (channel, reason) => console.warn(`veza: IPC ${channel} refused: ${reason}`) },
+  );
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      appMenuTemplate({
+        platform: process.platform,
+        appName: app.getName(),
+        isDevelopment: !app.isPackaged,
+        openDataFolder: () => void shell.openPath(host.dataDir ?? userData),
+        openHelp: () => openInBrowser(shell, HELP_URL),
+      }),
+    ),
+  );
+
+  const state = loadWindowState(windowStateFile, screen.getAllDisplays().map((d) => d.workArea), MIN_WINDOW_SIZE);
+  const mainWindow = createSecureWindow(
+    (options) =>
+      new BrowserWindow({
+        ...options,
+        // Restated at the constructor, so no options object can weaken them (and static checks see them).
+        webPreferences: {
+          ...options.webPreferences,
+          contextIsolation: true,
+          sandbox: true,
+          nodeIntegration: false,
+          webSecurity: true,
+          disableBlinkFeatures: 'Auxclick',
+        },
+      }),
+    mainWindowOptions(preloadPath, state?.bounds),
+    preloadPath,
+  );
+  window = mainWindow;
+  mainWindow.on('close', () => {
+    if (mainWindow.isMinimized()) return;
+    saveWindowState(windowStateFile, { bounds: mainWindow.getNormalBounds(), isMaximized: mainWindow.isMaximized() });
+  });
+  mainWindow.on('closed', () => (window = null));
+  mainWindow.once('ready-to-show', () => {
+    if (state?.isMaximized) mainWindow.maximize();
+    mainWindow.show();
+  });
+  watchTracks(connection);
+  await mainWindow.loadURL(connection.url);
+}
+
+// Every renderer is sandboxed, whatever a future window's options say.
+app.enableSandbox();
+
+if (claimSingleInstance(app, () => focusMainWindow())) {
+  app.on('window-all-closed', () => app.quit());
+  process.once('SIGTERM', () => app.quit());
+  process.once('SIGINT', () => app.quit());
+  app
+    .whenReady()
+    .then(launch)
+    .catch((error: unknown) => {
+      console.error(error);
+      dialog.showErrorBox('Veza could not start', (error as Error).message);
+      app.exit(1);
+    });
+}
+
+function focusMainWindow(): void {
+  const [existing] = BrowserWindow.getAllWindows();
+  if (!existing) return;
+  if (existing.isMinimized()) existing.restore();
+  existing.focus();
+}

@@ -6,7 +6,7 @@ import fs from 'node:fs';
  * Same policy as the Electron window: scripts and styles only from this origin, media from blob:
  * (hls.js feeds MediaSource), no framing, no plugins.
  */
-const CONTENT_SECURITY_POLICY = [
+export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import { inject } from 'vitest';
+import { createTestDatabase } from './postgres.js';
+import { type ServerProcess, spawnServer } from './server-process.js';
+
+export interface TeamInstance {
+  url: string;
+  process: ServerProcess;
+}
+
+/**
+ * N headless server processes started at once on one fresh PostgreSQL database and the test Redis:
+ * a team deployment on one machine. `stop()` kills them and removes their data dirs.
+ */
+export async function startTeam(count: number, env: Record<string, string> = {}) {
+  const shared = { VEZA_DATABASE_URL: await createTestDatabase(inject('postgresUrl')), VEZA_REDIS_URL: inject('redisUrl'), ...env };
+  const processes = Array.from({ length: count }, () => spawnServer(shared));
+  const urls = await Promise.all(processes.map((p) => p.listening));
+  const instances: TeamInstance[] = processes.map((process, i) => ({ url: urls[i]!, process }));
+  return {
+    instances,
+    env: shared,
+    stop: async () => {
+      for (const { process } of instances) process.child.kill('SIGKILL');
+      await Promise.all(instances.map(({ process }) => process.exited));
+      for (const { process } of instances) fs.rmSync(process.dataDir, { recursive: true, force: true });
+    },
+  };
+}
