@@ -55,7 +55,9 @@ class ServerProcess {
   ) {}
 
   static async start(kind: 'veza' | 'bare'): Promise<ServerProcess> {
-    const child = fork(new URL('./chat-server.ts', import.meta.url).pathname, [kind], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    // BENCH_CPU_PROF=<dir> writes a CPU profile of the Veza server (where does its time go?).
+    const profile = kind === 'veza' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = fork(new URL('./chat-server.ts', import.meta.url).pathname, [kind], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
     const ready = await new Promise<{ url: string }>((resolve, reject) => {
       child.once('message', (message) => resolve(message as { url: string }));
       child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
@@ -83,8 +85,9 @@ class ServerProcess {
     return this.ask<{ rss: number; peakRss: number }>({ type: 'rss' }, 'rss');
   }
 
+  /** Disconnecting IPC makes the server exit normally (so a CPU profile gets written). */
   stop() {
-    this.child.kill('SIGTERM');
+    this.child.disconnect();
   }
 }
 
@@ -215,8 +218,15 @@ try {
       const result = await run(server, kind, scenario);
       results.push(result);
       console.error(`${kind.padEnd(4)} ${label(scenario)}: p99 ${fmt(result.p99)} ms, e2e ${fmt(result.e2eMs, 0)} ms, errors ${result.errors}`);
-      // Let the server finish disconnect work before the next run.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Let the server finish its disconnect work (offline presence fan-out) before the next run:
+      // an IPC round trip answers late while its event loop is still busy.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (let i = 0; i < 600; i++) {
+        const asked = performance.now();
+        await server.rss();
+        if (performance.now() - asked < 20) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   }
 } finally {
