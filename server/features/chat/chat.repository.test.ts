@@ -59,6 +59,7 @@ describeEachDialect('chat repository', (ctx) => {
         .sort((a, b) => a - b);
     expect(seqs(DEFAULT_ROOM_ID)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(seqs(other)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(Number((await repo.findRoom(other))?.last_seq)).toBe(10);
   });
 
   it('pages history newest first with a seq cursor that stays stable while messages arrive', async () => {

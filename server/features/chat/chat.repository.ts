@@ -136,11 +136,35 @@ export class ChatRepository {
   /**
    * Inserts a message with the room's next seq, or returns the message already stored under the
    * user's client_id. The unique constraint decides, so concurrent retries and other instances agree.
-   * The seq bump locks the room row, so seqs commit in order: a reader never sees seq n+1 before n.
+   * Seqs commit in order: a reader never sees seq n+1 before n.
    */
   async insertMessage(message: NewMessage): Promise<{ row: MessageRow; isNew: boolean }> {
+    const row = this.dialect === 'sqlite' ? await this.insertSqlite(message) : await this.insertPostgres(message);
+    if (row) return { row, isNew: true };
+    const winner = await this.findByClientId(message.user_id, message.client_id);
+    if (!winner) throw new Error('client_id conflict without a stored message');
+    return { row: winner, isNew: false };
+  }
+
+  /**
+   * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
+   * cannot race; a trigger keeps rooms.last_seq in step. A send's hot path is one query, not four.
+   */
+  private async insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
+    const { rows } = await sql<MessageRow>`
+      insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
+      select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
+             ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
+      from messages where room_id = ${message.room_id}
+      on conflict (user_id, client_id) do nothing
+      returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(this.db);
+    return rows[0];
+  }
+
+  /** The seq bump locks the room row, so concurrent senders commit their seqs in order. */
+  private async insertPostgres(message: NewMessage): Promise<MessageRow | undefined> {
     try {
-      const row = await this.db.transaction().execute(async (trx) => {
+      return await this.db.transaction().execute(async (trx) => {
         const room = await trx
           .updateTable('rooms')
           .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
@@ -153,15 +177,13 @@ export class ChatRepository {
           .onConflict((oc) => oc.columns(['user_id', 'client_id']).doNothing())
           .returning(MESSAGE_COLUMNS)
           .executeTakeFirst();
+        // Roll the seq bump back: the message exists already.
         if (!inserted) throw new DuplicateClientId();
         return inserted;
       });
-      return { row, isNew: true };
     } catch (error) {
-      if (!(error instanceof DuplicateClientId)) throw error;
-      const winner = await this.findByClientId(message.user_id, message.client_id);
-      if (!winner) throw new Error('client_id conflict without a stored message');
-      return { row: winner, isNew: false };
+      if (error instanceof DuplicateClientId) return undefined;
+      throw error;
     }
   }
 

@@ -46,6 +46,10 @@ const sqliteMigrations: Record<string, Migration> = {
         unique (user_id, client_id),
         unique (room_id, seq)
       )`.execute(db);
+      // SQLite computes a message's seq as max(seq) + 1 (one writer); this keeps rooms.last_seq in step.
+      await sql`create trigger messages_room_seq after insert on messages begin
+        update rooms set last_seq = new.seq where id = new.room_id;
+      end`.execute(db);
       await insertDefaultRoom(db);
     },
   },
