@@ -25,7 +25,7 @@ export const RoomSchema = Type.Object({
 });
 export type Room = Static<typeof RoomSchema>;
 
-export const MessageSchema = Type.Object({
+const MessageSchema = Type.Object({
   id: Type.String(),
   room_id: Type.String(),
   user_id: Type.String(),
@@ -45,7 +45,7 @@ export type Message = Static<typeof MessageSchema>;
  * A search hit: the message plus a plain-text snippet and the [start, end) UTF-16 ranges of the
  * matched words inside it. The snippet is user text, never HTML: the renderer wraps the ranges itself.
  */
-export const SearchHitSchema = Type.Composite([
+const SearchHitSchema = Type.Composite([
   MessageSchema,
   Type.Object({ snippet: Type.String(), highlights: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()])) }),
 ]);

@@ -58,7 +58,7 @@ export interface SearchPage {
  * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
  * rank tens of thousands of rows to show 50. `total` stays exact.
  */
-export const SEARCH_RANK_WINDOW = 1000;
+const SEARCH_RANK_WINDOW = 1000;
 
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}

@@ -33,7 +33,7 @@ export interface ChatServiceOptions {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g;
 
-export function cleanText(text: string): string {
+function cleanText(text: string): string {
   return text.replace(CONTROL_CHARS, '').trim();
 }
 

@@ -32,7 +32,7 @@ export interface RoomsTable {
   last_seq: number;
 }
 
-export interface RoomMembersTable {
+interface RoomMembersTable {
   room_id: string;
   user_id: string;
   joined_at: string;

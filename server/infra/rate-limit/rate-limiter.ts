@@ -11,7 +11,7 @@ export interface RateLimit {
 }
 
 /** CONTRACT defaults, per user and action (`presence` is ours: "listening to" updates fan out to every room). */
-export const DEFAULT_RATE_LIMITS = {
+const DEFAULT_RATE_LIMITS = {
   send_message: { limit: 10, windowMs: 1000 },
   typing: { limit: 5, windowMs: 1000 },
   search: { limit: 2, windowMs: 1000 },
