@@ -9,13 +9,22 @@ import { AccountsRepository } from './features/accounts/accounts.repository.js';
 import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { auth } from './features/accounts/auth.plugin.js';
+import { ChatRepository } from './features/chat/chat.repository.js';
+import { chatRoutes } from './features/chat/chat.routes.js';
+import { ChatService } from './features/chat/chat.service.js';
+import { registerChatSocket, socketChatEvents } from './features/chat/chat.socket.js';
+import { presenceRoutes } from './features/presence/presence.routes.js';
+import { PresenceService, type TrackNameLookup } from './features/presence/presence.service.js';
+import { registerPresenceSocket } from './features/presence/presence.socket.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { webPlugin } from './features/web/web.plugin.js';
 import { errors } from './infra/errors.js';
 import { type FfmpegLookup, locateFfmpeg } from './infra/ffmpeg.js';
 import { metrics } from './infra/metrics.js';
+import { type RateLimit, type RateLimitAction, RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { HostPolicy, security } from './infra/security.js';
 import { socket } from './infra/socket.js';
+import type { TypedServer } from './infra/socket-events.js';
 import { stores } from './infra/stores.js';
 import { VERSION } from './version.js';
 
@@ -23,6 +32,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     accounts: AccountsService;
+    chat: ChatService;
+    presence: PresenceService;
+    rateLimiter: RateLimiter;
   }
 }
 
@@ -45,6 +57,15 @@ function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyS
 export interface AppOptions {
   /** Where JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Track id → name for presence "listening to"; until the tracks feature wires it, names are null. */
+  lookupTrackName?: TrackNameLookup;
+  /** Test knobs: an injected clock for rate limits, other limits, a shorter presence TTL/heartbeat. */
+  chat?: {
+    now?: () => number;
+    rateLimits?: Partial<Record<RateLimitAction, RateLimit>>;
+    presenceTtlMs?: number;
+    heartbeatMs?: number;
+  };
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
@@ -83,6 +104,41 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(auth, { accounts });
   await app.register(socket, { policy, redisUrl: config.redisUrl, authenticate: (token) => accounts.authenticate(token) });
 
+  const io = app.io as TypedServer;
+  const rateLimiter = new RateLimiter({
+    kv: app.kv,
+    log: app.log,
+    metrics: app.metrics,
+    limits: options.chat?.rateLimits,
+    now: options.chat?.now,
+  });
+  app.addHook('onClose', () => rateLimiter.close());
+  const chat = new ChatService(new ChatRepository(app.db.db, app.db.dialect), rateLimiter, socketChatEvents(io, app.metrics), {
+    now: options.chat?.now,
+  });
+  const presence = new PresenceService(app.kv, {
+    lookupTrackName: options.lookupTrackName ?? (async () => null),
+    ttlMs: options.chat?.presenceTtlMs,
+  });
+  app.decorate('rateLimiter', rateLimiter);
+  app.decorate('chat', chat);
+  app.decorate('presence', presence);
+  registerChatSocket({
+    io,
+    chat,
+    log: app.log,
+    metrics: app.metrics,
+    roomPresence: async (roomId) => presence.getMany(await chat.memberIds(roomId)),
+  });
+  registerPresenceSocket({
+    io,
+    presence,
+    log: app.log,
+    roomsOf: (userId) => chat.memberRoomIds(userId),
+    limiter: rateLimiter,
+    heartbeatMs: options.chat?.heartbeatMs,
+  });
+
   await app.register(swagger, {
     openapi: {
       info: { title: 'Veza API', version: VERSION },
@@ -95,6 +151,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(healthRoutes, { mode: config.mode, version: VERSION, ffmpeg });
       await api.register(accountsRoutes, { accounts });
+      await api.register(chatRoutes, { chat });
+      await api.register(presenceRoutes, { presence, db: app.db.db });
     },
     { prefix: API_PREFIX },
   );

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 
 /**
  * Row types shared by both dialects. Timestamps are ISO-8601 UTC strings on both sides
@@ -21,7 +23,41 @@ interface AuthTokensTable {
   expires_at: string;
 }
 
+export interface RoomsTable {
+  id: string;
+  name: string;
+  created_by: string | null;
+  created_at: string;
+  /** Highest `seq` handed out in this room; bumped inside the insert transaction. */
+  last_seq: number;
+}
+
+interface RoomMembersTable {
+  room_id: string;
+  user_id: string;
+  joined_at: string;
+}
+
+export interface MessagesTable {
+  /** Integer key: the FTS5 external-content rowid in SQLite, an identity column in PostgreSQL. */
+  num: Generated<number>;
+  id: string;
+  room_id: string;
+  user_id: string;
+  client_id: string;
+  seq: number;
+  content: string;
+  track_id: string | null;
+  track_time_s: number | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   auth_tokens: AuthTokensTable;
+  rooms: RoomsTable;
+  room_members: RoomMembersTable;
+  messages: MessagesTable;
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { SqlDialect } from '../database.js';
+import { chatMigrations } from './chat.migrations.js';
 
 /**
  * Versioned migrations for both dialects. Append only: a released migration is never edited.
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('auth_tokens_user_idx').on('auth_tokens').column('user_id').execute();
       },
     },
+    ...chatMigrations(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -18,10 +18,6 @@ export interface SessionStart {
  * Finds the bearer token: from the desktop preload, else from the owner link's `#owner_token=…`
  * (moved to sessionStorage and removed from the address bar), else from an earlier visit or sign-in.
  */
-async function resolveToken(): Promise<string | null> {
-  return (await resolveSession()).token;
-}
-
 export async function resolveSession(): Promise<SessionStart> {
   if (window.veza) {
     const connection = await window.veza.getConnection();

@@ -1,0 +1,244 @@
+/**
+ * npm run bench:search [-- --messages N]   (default 1,000,000 messages in 200 rooms)
+ *
+ * Full-text search through the real repository (FTS5 + bm25 in SQLite, tsvector + GIN + ts_rank in
+ * PostgreSQL) against the scan it replaces (LIKE / ILIKE '%word%' with the same room filter), per query
+ * kind (common word, rare word, two words, phrase), in one room and across a user's 20 rooms.
+ * PostgreSQL is a throwaway server started for the run (test/support/postgres.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { ChatRepository } from '../server/features/chat/chat.repository.js';
+import { parseSearch } from '../server/features/chat/search-query.js';
+import { type Database, openDatabase } from '../server/infra/db/database.js';
+import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
+
+const flag = process.argv.indexOf('--messages');
+const MESSAGES = flag > 0 ? Number(process.argv[flag + 1]) : 1_000_000;
+const ROOMS = 200;
+const USER_ROOMS = 20;
+const USERS = 50;
+const RUNS = 30;
+if (!Number.isInteger(MESSAGES) || MESSAGES < 1000) throw new Error('--messages expects an integer ≥ 1000');
+
+// Deterministic data: the same messages in both dialects, every run.
+function mulberry32(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = mulberry32(42);
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'shi', 'ga', 'pe', 'di', 'mo', 'zu', 'ra', 'fe', 'no', 'bi', 'tu', 'ye', 'sa'];
+const VOCABULARY = Array.from({ length: 20_000 }, (_, i) => {
+  let word = '';
+  let n = i;
+  do {
+    word += SYLLABLES[n % SYLLABLES.length];
+    n = Math.floor(n / SYLLABLES.length);
+  } while (n > 0);
+  return `${word}${SYLLABLES[(i * 7) % SYLLABLES.length]}`;
+});
+// Zipf: a few words everywhere, most words rare — like chat.
+const cumulative: number[] = [];
+VOCABULARY.reduce((sum, _w, rank) => (cumulative[rank] = sum + 1 / (rank + 1)), 0);
+const zipfTotal = cumulative.at(-1)!;
+function zipfWord(): string {
+  const target = random() * zipfTotal;
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCABULARY[lo]!;
+}
+function messageText(): string {
+  const words = Array.from({ length: 4 + Math.floor(random() * 16) }, zipfWord);
+  const roll = random();
+  if (roll < 0.01) words.splice(Math.floor(random() * words.length), 0, 'red', 'guitar');
+  else if (roll < 0.02) words.push('red');
+  else if (roll < 0.03) words.unshift('guitar');
+  return words.join(' ');
+}
+
+const QUERIES = {
+  'common word': () => VOCABULARY[0]!,
+  'rare word': () => VOCABULARY[12_000 + Math.floor(random() * 1000)]!,
+  'two words': () => `${VOCABULARY[40 + Math.floor(random() * 20)]} ${VOCABULARY[70 + Math.floor(random() * 20)]}`,
+  phrase: () => '"red guitar"',
+} as const;
+type QueryKind = keyof typeof QUERIES;
+
+const roomIds = Array.from({ length: ROOMS }, () => randomUUID());
+const userIds = Array.from({ length: USERS }, () => randomUUID());
+
+interface Row {
+  dialect: string;
+  kind: QueryKind;
+  scope: 'one room' | `${number} rooms`;
+  index: number[];
+  scan: number[];
+  hits: number;
+}
+
+function log(message: string) {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+}
+
+async function seedSqlite(dir: string): Promise<void> {
+  const file = path.join(dir, 'veza.db');
+  const migrated = await openDatabase({ url: null, sqlitePath: file, log: pino({ level: 'silent' }) });
+  await migrated.close();
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const now = new Date().toISOString();
+  const insertUser = db.prepare("insert into users (id, username, display_name, password_hash, role, created_at) values (?, ?, ?, null, 'member', ?)");
+  const insertRoom = db.prepare('insert into rooms (id, name, created_by, created_at, last_seq) values (?, ?, null, ?, 0)');
+  const insertMessage = db.prepare(
+    'insert into messages (id, room_id, user_id, client_id, seq, content, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+  );
+  db.transaction(() => {
+    userIds.forEach((id, i) => insertUser.run(id, `user${i}`, `user${i}`, now));
+    roomIds.forEach((id, i) => insertRoom.run(id, `room ${i}`, now));
+  })();
+  const seqs = new Array<number>(ROOMS).fill(0);
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const room = i % ROOMS;
+      seqs[room]! += 1;
+      insertMessage.run(randomUUID(), roomIds[room], userIds[i % USERS], `c${i}`, seqs[room], messageText(), now);
+    }
+  });
+  for (let from = 0; from < MESSAGES; from += 50_000) {
+    batch(from, Math.min(MESSAGES, from + 50_000));
+    if (from % 200_000 === 0) log(`sqlite: ${from} messages`);
+  }
+  db.exec("insert into messages_fts(messages_fts) values ('optimize')");
+  db.exec('analyze');
+  db.close();
+}
+
+async function seedPostgres(database: Database): Promise<void> {
+  const db = database.db;
+  const now = new Date().toISOString();
+  await db.insertInto('users').values(userIds.map((id, i) => ({ id, username: `user${i}`, display_name: `user${i}`, password_hash: null, role: 'member' as const, created_at: now }))).execute();
+  await db.insertInto('rooms').values(roomIds.map((id, i) => ({ id, name: `room ${i}`, created_by: null, created_at: now, last_seq: 0 }))).execute();
+  // Bulk load without the GIN index, then build it once (as a restore would).
+  await sql`drop index messages_search_idx`.execute(db);
+  const seqs = new Array<number>(ROOMS).fill(0);
+  for (let from = 0; from < MESSAGES; from += 20_000) {
+    const to = Math.min(MESSAGES, from + 20_000);
+    const cols: string[][] = [[], [], [], [], [], []];
+    for (let i = from; i < to; i++) {
+      const room = i % ROOMS;
+      seqs[room]! += 1;
+      [randomUUID(), roomIds[room]!, userIds[i % USERS]!, `c${i}`, String(seqs[room]), messageText()].forEach((v, c) => cols[c]!.push(v));
+    }
+    await sql`insert into messages (id, room_id, user_id, client_id, seq, content, created_at)
+      select id, room_id, user_id, client_id, seq::bigint, content, ${now}::timestamptz
+      from unnest(${cols[0]}::text[], ${cols[1]}::text[], ${cols[2]}::text[], ${cols[3]}::text[], ${cols[4]}::text[], ${cols[5]}::text[])
+        as t(id, room_id, user_id, client_id, seq, content)`.execute(db);
+    if (from % 200_000 === 0) log(`postgres: ${from} messages`);
+  }
+  await sql`create index messages_search_idx on messages using gin (room_id, tsv) where deleted_at is null`.execute(db);
+  await sql`vacuum analyze messages`.execute(db);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function measure(dialect: 'sqlite' | 'postgres', database: Database): Promise<Row[]> {
+  const repo = new ChatRepository(database.db, dialect);
+  const like = dialect === 'postgres' ? sql`ilike` : sql`like`;
+  /** The scan baseline: the same filter and page, matching by substring. */
+  const scan = async (rooms: string[], q: string) => {
+    const words = parseSearch(q);
+    const text = words.isPhrase ? [words.words.join(' ')] : words.words;
+    const matches = sql.join(text.map((w) => sql`content ${like} ${`%${w}%`}`), sql` and `);
+    const inRooms = rooms.length === 1 ? sql`room_id = ${rooms[0]}` : sql`room_id in (${sql.join(rooms)})`;
+    const where = sql`${inRooms} and deleted_at is null and ${matches}`;
+    await sql`select id, content from messages where ${where} order by num desc limit 50`.execute(database.db);
+    await sql`select count(*) from messages where ${where}`.execute(database.db);
+  };
+  const rows: Row[] = [];
+  const userRooms = roomIds.slice(0, USER_ROOMS);
+  for (const kind of Object.keys(QUERIES) as QueryKind[]) {
+    for (const scope of ['one room', `${USER_ROOMS} rooms`] as const) {
+      const row: Row = { dialect, kind, scope, index: [], scan: [], hits: 0 };
+      for (let run = 0; run < RUNS; run++) {
+        const q = QUERIES[kind]();
+        const rooms = scope === 'one room' ? [roomIds[run % ROOMS]!] : userRooms;
+        let started = performance.now();
+        const result = await repo.search(rooms, parseSearch(q), { limit: 50, offset: 0 });
+        row.index.push(performance.now() - started);
+        row.hits += result.total / RUNS;
+        // The scan is slow: fewer runs keep the whole bench in minutes.
+        if (run < 10) {
+          started = performance.now();
+          await scan(rooms, q);
+          row.scan.push(performance.now() - started);
+        }
+      }
+      rows.push(row);
+      log(`${dialect} ${kind} ${scope}: index p95 ${percentile(row.index, 95).toFixed(1)} ms, scan p95 ${percentile(row.scan, 95).toFixed(1)} ms`);
+    }
+  }
+  return rows;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-bench-search-'));
+const rows: Row[] = [];
+const silent = pino({ level: 'silent' });
+let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
+try {
+  log(`generating ${MESSAGES} messages in ${ROOMS} rooms (SQLite)`);
+  let started = performance.now();
+  await seedSqlite(dir);
+  const sqliteLoad = performance.now() - started;
+  const sqlite = await openDatabase({ url: null, sqlitePath: path.join(dir, 'veza.db'), log: silent });
+  rows.push(...(await measure('sqlite', sqlite)));
+  await sqlite.close();
+
+  log('starting a throwaway PostgreSQL');
+  postgres = await startPostgres();
+  const pg = await openDatabase({ url: await createTestDatabase(postgres.url), sqlitePath: '', log: silent });
+  started = performance.now();
+  await seedPostgres(pg);
+  const pgLoad = performance.now() - started;
+  rows.push(...(await measure('postgres', pg)));
+  await pg.close();
+
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(
+    `\nbench:search — ${new Date().toISOString()} — ${MESSAGES.toLocaleString('en')} messages, ${ROOMS} rooms, user in ${USER_ROOMS} rooms; ` +
+      `Node ${process.version}, ${os.cpus().length} cores; load: SQLite ${(sqliteLoad / 1000).toFixed(0)} s, PostgreSQL ${(pgLoad / 1000).toFixed(0)} s\n`,
+  );
+  console.log('| dialect | query | scope | avg hits | index p50 ms | index p95 ms | LIKE/ILIKE p50 ms | LIKE/ILIKE p95 ms | speed-up (p95) | target |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const row of rows) {
+    const p95 = percentile(row.index, 95);
+    const speedup = percentile(row.scan, 95) / p95;
+    const target = row.scope === 'one room' ? (p95 <= 10 ? 'met (≤ 10 ms)' : 'MISSED (> 10 ms)') : speedup >= 50 ? 'met (≥ 50×)' : 'MISSED (< 50×)';
+    console.log(
+      `| ${row.dialect} | ${row.kind} | ${row.scope} | ${Math.round(row.hits)} | ${fmt(percentile(row.index, 50))} | ${fmt(p95)} | ` +
+        `${fmt(percentile(row.scan, 50))} | ${fmt(percentile(row.scan, 95))} | ${speedup.toFixed(0)}× | ${target} |`,
+    );
+  }
+} finally {
+  postgres?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}

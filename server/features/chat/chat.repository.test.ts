@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/dialects.js';
+import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
+import type { Database } from '../../infra/db/database.js';
+import { ChatRepository, type NewMessage } from './chat.repository.js';
+import { parseSearch } from './search-query.js';
+
+async function seedUser(database: Database, username: string): Promise<string> {
+  const id = randomUUID();
+  await database.db
+    .insertInto('users')
+    .values({ id, username, display_name: username, password_hash: null, role: 'member', created_at: new Date().toISOString() })
+    .execute();
+  return id;
+}
+
+const message = (roomId: string, userId: string, content: string, clientId: string = randomUUID()): NewMessage => ({
+  id: randomUUID(),
+  room_id: roomId,
+  user_id: userId,
+  client_id: clientId,
+  content,
+  track_id: null,
+  track_time_s: null,
+  created_at: new Date().toISOString(),
+});
+
+describeEachDialect('chat repository', (ctx) => {
+  it('has the default General room from the migration', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    expect(await repo.findRoom(DEFAULT_ROOM_ID)).toMatchObject({ name: 'General' });
+  });
+
+  it('5 concurrent inserts with one client_id store one message and all return it', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'alice');
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'hello', 'retry-1'))),
+    );
+    expect(new Set(results.map((r) => r.row.id)).size).toBe(1);
+    expect(results.filter((r) => r.isNew)).toHaveLength(1);
+    const stored = await ctx.database.db.selectFrom('messages').selectAll().where('client_id', '=', 'retry-1').execute();
+    expect(stored).toHaveLength(1);
+  });
+
+  it('gives each room its own gapless seq, in commit order, under concurrent sends', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'bob');
+    const other = randomUUID();
+    await repo.createRoom({ id: other, name: 'other', created_by: userId, created_at: new Date().toISOString() });
+    const inserted = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => repo.insertMessage(message(i % 2 ? other : DEFAULT_ROOM_ID, userId, `m${i}`))),
+    );
+    const seqs = (roomId: string) =>
+      inserted
+        .filter((r) => r.row.room_id === roomId)
+        .map((r) => Number(r.row.seq))
+        .sort((a, b) => a - b);
+    expect(seqs(DEFAULT_ROOM_ID)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(seqs(other)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(Number((await repo.findRoom(other))?.last_seq)).toBe(10);
+  });
+
+  it('pages history newest first with a seq cursor that stays stable while messages arrive', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'carol');
+    for (let i = 1; i <= 5; i++) await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, `m${i}`));
+    const first = await repo.history(DEFAULT_ROOM_ID, { limit: 2 });
+    expect(first.map((r) => r.content)).toEqual(['m5', 'm4']);
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'm6'));
+    const second = await repo.history(DEFAULT_ROOM_ID, { before: Number(first[1]!.seq), limit: 2 });
+    expect(second.map((r) => r.content)).toEqual(['m3', 'm2']);
+    const deleted = await repo.findByClientId(userId, (await repo.history(DEFAULT_ROOM_ID, { limit: 1, before: 2 }))[0]!.client_id);
+    await repo.softDelete(deleted!.id, new Date().toISOString());
+    expect((await repo.history(DEFAULT_ROOM_ID, { before: 3, limit: 10 })).map((r) => r.content)).toEqual(['m2']);
+    expect((await repo.history(DEFAULT_ROOM_ID, { after: 4, limit: 10 })).map((r) => r.content)).toEqual(['m5', 'm6']);
+  });
+
+  it('search ranks the exact, short match first, then newest; never returns deleted or other rooms', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'dave');
+    const other = randomUUID();
+    await repo.createRoom({ id: other, name: 'other', created_by: userId, created_at: new Date().toISOString() });
+    const exact = await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'guitar'));
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'guitars and amplifiers are not the same word'));
+    const long = await repo.insertMessage(
+      message(DEFAULT_ROOM_ID, userId, 'my new guitar solo has far too many notes in it, but the crowd seemed to like it anyway'),
+    );
+    const gone = await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'guitar guitar guitar'));
+    await repo.softDelete(gone.row.id, new Date().toISOString());
+    await repo.insertMessage(message(other, userId, 'guitar'));
+
+    const result = await repo.search([DEFAULT_ROOM_ID], parseSearch('Guitar'), { limit: 10, offset: 0 });
+    expect(result.rows.map((r) => r.id)).toEqual([exact.row.id, long.row.id]);
+    expect(result.total).toBe(2);
+
+    // Edits re-index; the old words stop matching.
+    await repo.updateContent(exact.row.id, 'bass', new Date().toISOString());
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(1);
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('bass'), { limit: 10, offset: 0 })).rows[0]?.id).toBe(exact.row.id);
+    // Across rooms.
+    expect((await repo.search([DEFAULT_ROOM_ID, other], parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(2);
+    // Past the last page: no rows, total still right.
+    expect(await repo.search([DEFAULT_ROOM_ID], parseSearch('guitar'), { limit: 10, offset: 5 })).toEqual({ rows: [], total: 1 });
+  });
+
+  it('search: two words must both match; a quoted phrase must match in order', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'erin');
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'red guitar'));
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'guitar red'));
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'red amp'));
+    const page = { limit: 10, offset: 0 };
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('red guitar'), page)).total).toBe(2);
+    const phrase = await repo.search([DEFAULT_ROOM_ID], parseSearch('"red guitar"'), page);
+    expect(phrase.rows.map((r) => r.content)).toEqual(['red guitar']);
+  });
+
+  it('search survives hostile input: quotes, *, NEAR(, AND, a lone -, 2 KB of punctuation', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'frank');
+    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'and near the end we play AND again'));
+    const page = { limit: 10, offset: 0 };
+    const punctuation = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'.repeat(70).slice(0, 2048);
+    for (const q of ['"', '""', '*', 'NEAR(', 'NEAR(a b', 'AND', '-', 'a OR', 'play*', '"unterminated', 'room_key:x', '^play', punctuation]) {
+      await expect(repo.search([DEFAULT_ROOM_ID], parseSearch(q), page), q).resolves.toBeDefined();
+    }
+    // Operators are plain words: "AND" finds the message that says "and".
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('AND'), page)).total).toBe(1);
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('NEAR('), page)).total).toBe(1);
+    expect((await repo.search([DEFAULT_ROOM_ID], parseSearch(punctuation), page)).total).toBe(0);
+  });
+
+  it('ranks only the newest matches of a very common word, but counts them all', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect, 3);
+    const userId = await seedUser(ctx.database, 'gina');
+    for (const content of ['drum', 'drum', 'drum and bass', 'drum solo tonight', 'drum']) {
+      await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, content));
+    }
+    for (const q of ['drum', 'drum drum']) {
+      const result = await repo.search([DEFAULT_ROOM_ID], parseSearch(q), { limit: 10, offset: 0 });
+      expect(result.total, q).toBe(5);
+      // The 3 newest matches, the short exact one first, then equal scores newest first.
+      expect(result.rows.map((r) => r.content), q).toEqual(['drum', 'drum solo tonight', 'drum and bass']);
+    }
+  });
+});

@@ -1,0 +1,306 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Message, Room } from '../../../src/shared/chat.js';
+import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
+import type { SqlDialect } from '../../infra/db/database.js';
+import type { DB, MessagesTable, RoomsTable } from '../../infra/db/schema.js';
+import { foldedWords, fts5Match, type ParsedSearch, singleTermScore } from './search-query.js';
+
+export type MessageRow = Omit<Selectable<MessagesTable>, 'num'> & { num?: number };
+
+export function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    room_id: row.room_id,
+    user_id: row.user_id,
+    client_id: row.client_id,
+    seq: Number(row.seq),
+    content: row.deleted_at ? '' : row.content,
+    track_id: row.track_id,
+    track_time_s: row.track_time_s === null ? null : Number(row.track_time_s),
+    created_at: row.created_at,
+    edited_at: row.edited_at,
+    is_deleted: row.deleted_at !== null,
+  };
+}
+
+const MESSAGE_COLUMNS = [
+  'num',
+  'id',
+  'room_id',
+  'user_id',
+  'client_id',
+  'seq',
+  'content',
+  'track_id',
+  'track_time_s',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+] as const;
+
+export interface NewMessage {
+  id: string;
+  room_id: string;
+  user_id: string;
+  client_id: string;
+  content: string;
+  track_id: string | null;
+  track_time_s: number | null;
+  created_at: string;
+}
+
+export interface SearchPage {
+  rows: MessageRow[];
+  total: number;
+}
+
+/**
+ * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
+ * rank tens of thousands of rows to show 50. `total` stays exact.
+ */
+const SEARCH_RANK_WINDOW = 1000;
+
+/** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
+class DuplicateClientId extends Error {}
+
+export class ChatRepository {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: SqlDialect,
+    /** How many of the newest matches a search ranks (tests make it small). */
+    private readonly rankWindow = SEARCH_RANK_WINDOW,
+  ) {}
+
+  /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
+  async listRooms(userId: string): Promise<Room[]> {
+    const rows = await this.db
+      .selectFrom('rooms')
+      .leftJoin('room_members', (join) => join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId))
+      .select(['rooms.id', 'rooms.name', 'rooms.created_by', 'rooms.created_at', 'room_members.user_id as member'])
+      .orderBy('rooms.created_at')
+      .orderBy('rooms.id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      created_by: row.created_by,
+      created_at: row.created_at,
+      is_default: row.id === DEFAULT_ROOM_ID,
+      is_member: row.member !== null,
+    }));
+  }
+
+  findRoom(id: string): Promise<Selectable<RoomsTable> | undefined> {
+    return this.db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async createRoom(room: { id: string; name: string; created_by: string; created_at: string }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('rooms').values({ ...room, last_seq: 0 }).execute();
+      await trx.insertInto('room_members').values({ room_id: room.id, user_id: room.created_by, joined_at: room.created_at }).execute();
+    });
+  }
+
+  async isMember(roomId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('room_members')
+      .select('user_id')
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async addMember(roomId: string, userId: string, joinedAt: string): Promise<void> {
+    await this.db
+      .insertInto('room_members')
+      .values({ room_id: roomId, user_id: userId, joined_at: joinedAt })
+      .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+      .execute();
+  }
+
+  async removeMember(roomId: string, userId: string): Promise<void> {
+    await this.db.deleteFrom('room_members').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+  }
+
+  async memberRoomIds(userId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
+    return rows.map((row) => row.room_id);
+  }
+
+  async memberIds(roomId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('room_members').select('user_id').where('room_id', '=', roomId).limit(limit).execute();
+    return rows.map((row) => row.user_id);
+  }
+
+  /**
+   * Inserts a message with the room's next seq, or returns the message already stored under the
+   * user's client_id. The unique constraint decides, so concurrent retries and other instances agree.
+   * Seqs commit in order: a reader never sees seq n+1 before n.
+   */
+  async insertMessage(message: NewMessage): Promise<{ row: MessageRow; isNew: boolean }> {
+    const row = this.dialect === 'sqlite' ? await this.insertSqlite(message) : await this.insertPostgres(message);
+    if (row) return { row, isNew: true };
+    const winner = await this.findByClientId(message.user_id, message.client_id);
+    if (!winner) throw new Error('client_id conflict without a stored message');
+    return { row: winner, isNew: false };
+  }
+
+  /**
+   * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
+   * cannot race; a trigger keeps rooms.last_seq in step. A send's hot path is one query, not four.
+   */
+  private async insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
+    const { rows } = await sql<MessageRow>`
+      insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
+      select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
+             ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
+      from messages where room_id = ${message.room_id}
+      on conflict (user_id, client_id) do nothing
+      returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(this.db);
+    return rows[0];
+  }
+
+  /** The seq bump locks the room row, so concurrent senders commit their seqs in order. */
+  private async insertPostgres(message: NewMessage): Promise<MessageRow | undefined> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const room = await trx
+          .updateTable('rooms')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+          .where('id', '=', message.room_id)
+          .returning('last_seq')
+          .executeTakeFirstOrThrow();
+        const inserted = await trx
+          .insertInto('messages')
+          .values({ ...message, seq: Number(room.last_seq), edited_at: null, deleted_at: null })
+          .onConflict((oc) => oc.columns(['user_id', 'client_id']).doNothing())
+          .returning(MESSAGE_COLUMNS)
+          .executeTakeFirst();
+        // Roll the seq bump back: the message exists already.
+        if (!inserted) throw new DuplicateClientId();
+        return inserted;
+      });
+    } catch (error) {
+      if (error instanceof DuplicateClientId) return undefined;
+      throw error;
+    }
+  }
+
+  findByClientId(userId: string, clientId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+  }
+
+  findMessage(id: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  updateContent(id: string, content: string, editedAt: string): Promise<MessageRow | undefined> {
+    return this.db
+      .updateTable('messages')
+      .set({ content, edited_at: editedAt })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returning(MESSAGE_COLUMNS)
+      .executeTakeFirst();
+  }
+
+  /** Soft delete: the row stays (the client_id keeps deduplicating) but leaves history and the search index. */
+  async softDelete(id: string, deletedAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ deleted_at: deletedAt })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Newest first before `before`, or oldest first after `after`; deleted messages never appear. */
+  history(roomId: string, page: { before?: number; after?: number; limit: number }): Promise<MessageRow[]> {
+    let query = this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('room_id', '=', roomId).where('deleted_at', 'is', null);
+    if (page.after !== undefined) {
+      query = query.where('seq', '>', page.after).orderBy('seq', 'asc');
+      if (page.before !== undefined) query = query.where('seq', '<', page.before);
+    } else {
+      if (page.before !== undefined) query = query.where('seq', '<', page.before);
+      query = query.orderBy('seq', 'desc');
+    }
+    return query.limit(page.limit).execute();
+  }
+
+  /** Ranked (best first), then newest; only live messages of the given rooms. */
+  search(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0 });
+    return this.dialect === 'postgres' ? this.searchPostgres(roomIds, search, page) : this.searchSqlite(roomIds, search, page);
+  }
+
+  private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    const match = fts5Match(roomIds, search);
+    const count = async () =>
+      Number((await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db)).rows[0]?.total ?? 0);
+    if (search.words.length > 1 && !search.isPhrase) {
+      // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
+      const { rows } = await sql<MessageRow>`
+        select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+               m.created_at, m.edited_at, m.deleted_at
+        from (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
+              order by rowid desc limit ${this.rankWindow}) f
+        join messages m on m.num = f.rowid
+        where m.deleted_at is null
+        order by f.score, m.num desc
+        limit ${page.limit} offset ${page.offset}`.execute(this.db);
+      return { rows, total: await count() };
+    }
+    // One word or one phrase: the newest matches (FTS5 walks the doclists backwards and stops at the
+    // window), fetched and ranked here; counted separately only when there are more than the window.
+    const { rows: hits } = await sql<{ num: number }>`
+      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${this.rankWindow}`.execute(this.db);
+    const window = hits.map((hit) => hit.num);
+    if (window.length === 0) return { rows: [], total: 0 };
+    const total = window.length < this.rankWindow ? window.length : await count();
+    const candidates = await this.db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('num', 'in', window)
+      .where('deleted_at', 'is', null)
+      .execute();
+    const tokens = candidates.map((row) => foldedWords(row.content));
+    const avgLength = tokens.reduce((sum, t) => sum + t.length, 0) / Math.max(1, tokens.length);
+    const ranked = candidates
+      .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
+      .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
+    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
+  }
+
+  private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
+    const text = search.words.join(' ');
+    const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
+    // `=` on one room lets the (room_id, tsv) GIN index narrow to that room; GIN cannot use `= any(…)`.
+    const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
+    // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
+    const { rows } = await sql<MessageRow & { total: number }>`
+      with hits as (
+        select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
+               m.created_at, m.edited_at, m.deleted_at, ts_rank(m.tsv, q, 1) as score
+        from messages m, ${query} q
+        where ${rooms} and m.deleted_at is null and m.tsv @@ q
+        order by m.num desc
+        limit ${this.rankWindow})
+      select *, count(*) over () as total from hits
+      order by score desc, num desc
+      limit ${page.limit} offset ${page.offset}`.execute(this.db);
+    const windowTotal = Number(rows[0]?.total ?? 0);
+    if (rows.length > 0 && windowTotal < this.rankWindow) return { rows, total: windowTotal };
+    if (rows.length === 0 && page.offset === 0) return { rows, total: 0 };
+    // More matches than the rank window, or past the last page: count them all.
+    const count = await sql<{ total: number }>`
+      select count(*) as total from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q`.execute(this.db);
+    return { rows, total: Number(count.rows[0]?.total ?? 0) };
+  }
+}

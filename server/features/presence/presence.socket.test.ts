@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Presence } from '../../../src/shared/chat.js';
+import { waitFor } from '../../../test/support/free-port.js';
+import { nextEvent, type SocketTestApp, startSocketApp } from '../../../test/support/socket-app.js';
+
+const TRACK_ID = randomUUID();
+
+for (const kvKind of ['memory', 'redis'] as const) {
+  describe(`presence over socket.io [${kvKind}]`, () => {
+    let server: SocketTestApp;
+    afterEach(async () => {
+      await server.close();
+    });
+
+    it('online → listening → offline across two tabs of one user', async () => {
+      const env: Record<string, string> = kvKind === 'redis' ? { VEZA_REDIS_URL: inject('redisUrl') } : {};
+      server = await startSocketApp(env, { lookupTrackName: async (id) => (id === TRACK_ID ? 'Night Drive' : null) });
+      const alice = await server.signUp(`alice${randomUUID().slice(0, 8)}`);
+      const bob = await server.signUp(`bob${randomUUID().slice(0, 8)}`);
+      const host = new URL(server.url).host;
+      const lookup = async (): Promise<Presence> =>
+        (
+          await server.app.inject({
+            method: 'GET',
+            url: `/api/v1/users/${alice.user.id}/presence`,
+            headers: { host, authorization: `Bearer ${bob.token}` },
+          })
+        ).json();
+
+      const bobSocket = await server.connect(bob.token);
+      expect(await lookup()).toMatchObject({ status: 'offline', last_seen: null });
+      const updates: Presence[] = [];
+      bobSocket.on('presence:update', (p) => p.user_id === alice.user.id && updates.push(p));
+
+      const online = nextEvent(bobSocket, 'presence:update', (p) => p.user_id === alice.user.id && p.status === 'online');
+      const tab1 = await server.connect(alice.token);
+      expect(await online).toMatchObject({ status: 'online', track_id: null });
+
+      const tab2 = await server.connect(alice.token);
+      const listening = nextEvent(bobSocket, 'presence:update', (p) => p.user_id === alice.user.id && p.track_id === TRACK_ID);
+      const ack = await tab2.emitWithAck('presence:listening', { track_id: TRACK_ID });
+      expect(ack).toMatchObject({ ok: true, presence: { track_name: 'Night Drive' } });
+      expect(await listening).toMatchObject({ status: 'online', track_id: TRACK_ID, track_name: 'Night Drive' });
+      expect(await lookup()).toMatchObject({ status: 'online', track_id: TRACK_ID, track_name: 'Night Drive' });
+
+      // One tab closes: still online (the other tab is there), no offline broadcast.
+      tab1.disconnect();
+      await waitFor(async () => (await server.app.io.in(`user:${alice.user.id}`).fetchSockets()).length === 1, { what: 'tab1 gone' });
+      expect(await lookup()).toMatchObject({ status: 'online' });
+
+      const offline = nextEvent(bobSocket, 'presence:update', (p) => p.user_id === alice.user.id && p.status === 'offline');
+      tab2.disconnect();
+      const final = await offline;
+      expect(final).toMatchObject({ status: 'offline', track_id: null, track_name: null });
+      expect(Date.parse(final.last_seen!)).toBeGreaterThan(Date.now() - 10_000);
+      expect(await lookup()).toMatchObject({ status: 'offline', last_seen: final.last_seen });
+      expect(updates.map((p) => p.status)).toEqual(['online', 'online', 'offline']);
+
+      const missing = await server.app.inject({
+        method: 'GET',
+        url: `/api/v1/users/${randomUUID()}/presence`,
+        headers: { host, authorization: `Bearer ${bob.token}` },
+      });
+      expect(missing.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    });
+  });
+}

@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyBaseLogger } from 'fastify';
+import { UUID_PATTERN, type Presence } from '../../../src/shared/chat.js';
+import { userRoom } from '../../infra/socket.js';
+import { onClientEvent, roomChannel, type TypedServer, type TypedSocket } from '../../infra/socket-events.js';
+import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
+import type { PresenceService } from './presence.service.js';
+
+const ListeningPayload = Type.Object({ track_id: Type.Union([Type.String({ pattern: UUID_PATTERN }), Type.Null()]) });
+
+export interface PresenceSocketOptions {
+  io: TypedServer;
+  presence: PresenceService;
+  log: FastifyBaseLogger;
+  /** The chat rooms a user is in: their presence updates go there. */
+  roomsOf(userId: string): Promise<string[]>;
+  limiter: RateLimiter;
+  /** How often a connected user's online record is refreshed; well under the TTL. */
+  heartbeatMs?: number;
+}
+
+/**
+ * Online with the first socket, offline when the last one leaves (on any instance: the user's room
+ * spans instances through the adapter). Presence failures (Redis down) are logged, never break a socket.
+ */
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs }: PresenceSocketOptions): void {
+  const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
+  const interval = heartbeatMs ?? Math.floor(presence.ttlMs / 3);
+
+  const broadcast = async (update: Presence) => {
+    const rooms = (await roomsOf(update.user_id)).map(roomChannel);
+    io.to([...rooms, userRoom(update.user_id)]).emit('presence:update', update);
+  };
+  const guard = (what: string, work: () => Promise<unknown>) =>
+    work().catch((error: unknown) => log.warn({ err: error }, `presence: ${what} failed`));
+
+  // Socket events are handled in order per user on this instance, so "first" and "last" stay consistent.
+  const queues = new Map<string, Promise<unknown>>();
+  const serialize = (userId: string, work: () => Promise<unknown>) => {
+    const next = (queues.get(userId) ?? Promise.resolve()).then(work, work);
+    queues.set(userId, next);
+    void next.finally(() => queues.get(userId) === next && queues.delete(userId));
+    return next;
+  };
+
+  io.on('connection', (socket: TypedSocket) => {
+    const userId = socket.data.user.id;
+    const local = heartbeats.get(userId);
+    if (local) local.sockets += 1;
+    else {
+      const timer = setInterval(() => void guard('heartbeat', () => presence.heartbeat(userId)), interval);
+      timer.unref();
+      heartbeats.set(userId, { sockets: 1, timer });
+    }
+    void serialize(userId, () =>
+      guard('connect', async () => {
+        const { presence: update, changed } = await presence.connected(userId);
+        if (changed) await broadcast(update);
+      }),
+    );
+
+    socket.on('disconnect', () => {
+      const entry = heartbeats.get(userId);
+      if (entry && --entry.sockets === 0) {
+        clearInterval(entry.timer);
+        heartbeats.delete(userId);
+      }
+      void serialize(userId, () =>
+        guard('disconnect', async () => {
+          // The leaving socket has left its rooms by now; any socket still in the user's room is another tab.
+          const remaining = await io.in(userRoom(userId)).fetchSockets();
+          if (remaining.length > 0) return;
+          await broadcast(await presence.disconnected(userId));
+        }),
+      );
+    });
+
+    onClientEvent(socket, 'presence:listening', ListeningPayload, log, async ({ track_id }) => {
+      await limiter.consume(userId, 'presence');
+      const update = await presence.setListening(userId, track_id);
+      await broadcast(update);
+      return { presence: update };
+    });
+  });
+}

@@ -1,0 +1,131 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+import { DEFAULT_ROOM_ID, DEFAULT_ROOM_NAME } from '../../../../src/shared/chat.js';
+import type { SqlDialect } from '../database.js';
+
+/**
+ * Chat tables. Written as SQL because the two dialects differ where it matters: the integer key that
+ * FTS5 needs as rowid, and the full-text index (FTS5 + triggers vs a generated tsvector + GIN).
+ */
+export function chatMigrations(dialect: SqlDialect): Record<string, Migration> {
+  return dialect === 'postgres' ? postgresMigrations : sqliteMigrations;
+}
+
+const sqliteMigrations: Record<string, Migration> = {
+  '0002_chat_a_rooms_messages': {
+    async up(db: Kysely<unknown>) {
+      await sql`create table rooms (
+        id text primary key,
+        name text not null,
+        created_by text references users(id) on delete set null,
+        created_at text not null,
+        last_seq integer not null default 0
+      )`.execute(db);
+      await sql`create table room_members (
+        room_id text not null references rooms(id) on delete cascade,
+        user_id text not null references users(id) on delete cascade,
+        joined_at text not null,
+        primary key (room_id, user_id)
+      )`.execute(db);
+      await sql`create index room_members_user_idx on room_members(user_id)`.execute(db);
+      // num is the rowid alias FTS5 points at (AUTOINCREMENT: never reused); (user_id, client_id) makes
+      // sends idempotent across retries, instances and restarts; (room_id, seq) is the history order.
+      await sql`create table messages (
+        num integer primary key autoincrement,
+        id text not null unique,
+        room_id text not null references rooms(id) on delete cascade,
+        user_id text not null references users(id) on delete cascade,
+        client_id text not null,
+        seq integer not null,
+        content text not null,
+        track_id text,
+        track_time_s real,
+        created_at text not null,
+        edited_at text,
+        deleted_at text,
+        room_key text generated always as ('r' || replace(room_id, '-', '')) virtual,
+        unique (user_id, client_id),
+        unique (room_id, seq)
+      )`.execute(db);
+      // SQLite computes a message's seq as max(seq) + 1 (one writer); this keeps rooms.last_seq in step.
+      await sql`create trigger messages_room_seq after insert on messages begin
+        update rooms set last_seq = new.seq where id = new.room_id;
+      end`.execute(db);
+      await insertDefaultRoom(db);
+    },
+  },
+  '0002_chat_b_search': {
+    async up(db: Kysely<unknown>) {
+      // External content: the text lives once, in messages. The room is a token in its own column, so a
+      // one-room query intersects two doclists instead of ranking every room's hits and filtering after.
+      await sql`create virtual table messages_fts using fts5(
+        room_key, content, content='messages', content_rowid='num', tokenize='unicode61 remove_diacritics 2'
+      )`.execute(db);
+      // Only live (not deleted) messages are indexed; the triggers keep it that way.
+      await sql`create trigger messages_fts_insert after insert on messages when new.deleted_at is null begin
+        insert into messages_fts(rowid, room_key, content) values (new.num, new.room_key, new.content);
+      end`.execute(db);
+      await sql`create trigger messages_fts_delete after delete on messages when old.deleted_at is null begin
+        insert into messages_fts(messages_fts, rowid, room_key, content) values ('delete', old.num, old.room_key, old.content);
+      end`.execute(db);
+      // One trigger, so the old entry is always removed before the new one goes in (trigger order is unspecified).
+      await sql`create trigger messages_fts_update after update of content, deleted_at on messages begin
+        insert into messages_fts(messages_fts, rowid, room_key, content)
+          select 'delete', old.num, old.room_key, old.content where old.deleted_at is null;
+        insert into messages_fts(rowid, room_key, content)
+          select new.num, new.room_key, new.content where new.deleted_at is null;
+      end`.execute(db);
+    },
+  },
+};
+
+const postgresMigrations: Record<string, Migration> = {
+  '0002_chat_a_rooms_messages': {
+    async up(db: Kysely<unknown>) {
+      await sql`create table rooms (
+        id text primary key,
+        name text not null,
+        created_by text references users(id) on delete set null,
+        created_at timestamptz not null,
+        last_seq bigint not null default 0
+      )`.execute(db);
+      await sql`create table room_members (
+        room_id text not null references rooms(id) on delete cascade,
+        user_id text not null references users(id) on delete cascade,
+        joined_at timestamptz not null,
+        primary key (room_id, user_id)
+      )`.execute(db);
+      await sql`create index room_members_user_idx on room_members(user_id)`.execute(db);
+      await sql`create table messages (
+        num bigint generated always as identity primary key,
+        id text not null unique,
+        room_id text not null references rooms(id) on delete cascade,
+        user_id text not null references users(id) on delete cascade,
+        client_id text not null,
+        seq bigint not null,
+        content text not null,
+        track_id text,
+        track_time_s double precision,
+        created_at timestamptz not null,
+        edited_at timestamptz,
+        deleted_at timestamptz,
+        unique (user_id, client_id),
+        unique (room_id, seq)
+      )`.execute(db);
+      await insertDefaultRoom(db);
+    },
+  },
+  '0002_chat_b_search': {
+    async up(db: Kysely<unknown>) {
+      // btree_gin lets one GIN index carry (room_id, tsv): a one-room search never touches other rooms.
+      // It is a trusted extension (PostgreSQL 13+), so a database owner without superuser may create it.
+      await sql`create extension if not exists btree_gin`.execute(db);
+      await sql`alter table messages add column tsv tsvector generated always as (to_tsvector('simple', content)) stored`.execute(db);
+      await sql`create index messages_search_idx on messages using gin (room_id, tsv) where deleted_at is null`.execute(db);
+    },
+  },
+};
+
+async function insertDefaultRoom(db: Kysely<unknown>) {
+  await sql`insert into rooms (id, name, created_by, created_at, last_seq)
+    values (${DEFAULT_ROOM_ID}, ${DEFAULT_ROOM_NAME}, null, ${new Date().toISOString()}, 0)`.execute(db);
+}

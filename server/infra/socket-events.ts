@@ -1,0 +1,57 @@
+import type { TSchema, Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Server, Socket } from 'socket.io';
+import { ErrorCode } from '../../src/shared/errors.js';
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
+import { AppError } from './errors.js';
+import { RateLimitedError } from './rate-limit/rate-limiter.js';
+import type { SocketData } from './socket.js';
+
+export type TypedServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type TypedSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** The socket.io room of a chat room (user rooms are `user:<id>`, see socket.ts). */
+export const roomChannel = (roomId: string) => `room:${roomId}`;
+
+type AckData<E extends keyof ClientToServerEvents> =
+  Parameters<ClientToServerEvents[E]>[1] extends ((result: AckResult<infer T>) => void) | undefined ? T : never;
+
+/**
+ * Registers a client event: validates the payload against `schema`, runs `handler`, and answers the
+ * acknowledgement with `{ ok: true, …result }` or `{ ok: false, error: { code, message } }`. Domain
+ * errors keep their code; anything else is logged and answered INTERNAL, never thrown into socket.io.
+ */
+export function onClientEvent<E extends keyof ClientToServerEvents, S extends TSchema>(
+  socket: TypedSocket,
+  event: E,
+  schema: S,
+  log: FastifyBaseLogger,
+  handler: (payload: Static<S>) => Promise<AckData<E>>,
+): void {
+  const check = TypeCompiler.Compile(schema);
+  const listener = async (payload: unknown, ack?: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as (result: unknown) => void) : () => undefined;
+    if (!check.Check(payload)) {
+      const first = check.Errors(payload).First();
+      return reply(failure(ErrorCode.VALIDATION_FAILED, `Invalid ${event} payload${first ? `: ${first.path || '/'} ${first.message}` : ''}`));
+    }
+    try {
+      const result = await handler(payload);
+      reply({ ok: true, ...result });
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        return reply({ ok: false, error: { code: error.code, message: error.message, retry_after_ms: error.retryAfterMs } });
+      }
+      if (error instanceof AppError) return reply(failure(error.code, error.message));
+      log.error({ err: error, event }, 'socket event failed');
+      reply(failure(ErrorCode.INTERNAL, 'Something went wrong on the server'));
+    }
+  };
+  // socket.io types listeners by the event map; the payload is checked above, so `unknown` is honest.
+  (socket as unknown as { on(event: string, listener: (payload: unknown, ack?: unknown) => void): void }).on(event, listener);
+}
+
+function failure(code: ErrorCode, message: string) {
+  return { ok: false as const, error: { code, message } };
+}
