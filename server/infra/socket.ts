@@ -69,7 +69,8 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
     io.disconnectSockets(true);
     io.engine.close();
     await io.of('/').adapter.close();
-    streamsClient?.disconnect();
+    // quit, not disconnect: the adapter's last messages (its close notice) are still in flight.
+    await streamsClient?.quit().catch(() => undefined);
   });
 }
 
@@ -78,9 +79,29 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
  * without losing packets, and it keeps connection state recovery working across instances.
  * Its client keeps the offline queue: while Redis is away broadcasts wait instead of failing.
  */
+/**
+ * The adapter fires some commands without handling their promises (PUBLISH of fetchSockets replies,
+ * SUBSCRIBE on its duplicates); one failing while the instance closes would be an unhandled rejection,
+ * which crashes Node by default. Marking every promise handled keeps errors for those who await them.
+ */
+function markCommandsHandled(client: Redis): void {
+  const sendCommand = client.sendCommand.bind(client);
+  client.sendCommand = ((command, stream) => {
+    (command as unknown as { promise?: Promise<unknown> }).promise?.catch(() => undefined);
+    return sendCommand(command, stream);
+  }) as Redis['sendCommand'];
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+    const copy = duplicate(...args);
+    markCommandsHandled(copy);
+    return copy;
+  };
+}
+
 function attachRedisStreams(io: Server, redisUrl: string): Redis {
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
   client.on('error', () => undefined); // reconnects by itself; health reports the kv store separately
+  markCommandsHandled(client);
   io.adapter(createAdapter(client, { streamName: 'veza:socket.io', sessionKeyPrefix: 'veza:sio:session:', maxLen: 10_000 }));
   return client;
 }

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROOM_ID, type Message } from '../src/shared/chat.js';
+import type { AckResult } from '../src/shared/socket-events.js';
+import { startTeam } from '../test/support/cluster.js';
+import { startRedis, type TestRedis } from '../test/support/redis.js';
+import { type ClientSocket, nextEvent } from '../test/support/socket-app.js';
+
+type Team = Awaited<ReturnType<typeof startTeam>>;
+
+const clients: ClientSocket[] = [];
+afterEach(() => {
+  for (const client of clients.splice(0)) client.disconnect();
+});
+
+async function signUp(url: string, username: string): Promise<{ token: string; userId: string }> {
+  const response = await fetch(`${url}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'correct horse battery' }),
+  });
+  const body = (await response.json()) as { token: string; user: { id: string } };
+  return { token: body.token, userId: body.user.id };
+}
+
+function connect(url: string, token: string): Promise<ClientSocket> {
+  return new Promise((resolve, reject) => {
+    const client: ClientSocket = connectClient(url, { path: '/api/v1/ws', auth: { token }, transports: ['websocket'], forceNew: true });
+    clients.push(client);
+    client.once('connect', () => resolve(client));
+    client.once('connect_error', reject);
+  });
+}
+
+/** Emits with an acknowledgement; a lost ack fails the test instead of hanging it. */
+function request<T extends object>(socket: ClientSocket, event: string, payload: unknown, timeoutMs = 5000): Promise<AckResult<T>> {
+  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<AckResult<T>> }).emitWithAck(event, payload);
+}
+
+async function joinGeneral(socket: ClientSocket) {
+  expect((await request(socket, 'room:join', { room_id: DEFAULT_ROOM_ID })).ok).toBe(true);
+}
+
+const send = (socket: ClientSocket, content: string, clientId: string = randomUUID()) =>
+  request<{ message: Message }>(socket, 'message:send', { room_id: DEFAULT_ROOM_ID, client_id: clientId, content });
+
+describe('team mode chat across server processes', () => {
+  let team: Team;
+  beforeAll(async () => {
+    team = await startTeam(3);
+  }, 60_000);
+  afterAll(() => team?.stop());
+
+  it('a message sent through instance A reaches a member connected to B within 1 s; typing and presence cross too', async () => {
+    const [a, b] = team.instances.map((i) => i.url) as [string, string];
+    const ada = await signUp(a, 'ada-x');
+    const ben = await signUp(b, 'ben-x');
+    const onA = await connect(a, ada.token);
+    const onB = await connect(b, ben.token);
+    await joinGeneral(onA);
+    await joinGeneral(onB);
+
+    const arrival = nextEvent(onB, 'message:new', (m) => m.content === 'across instances');
+    const sentAt = Date.now();
+    const ack = await send(onA, 'across instances');
+    expect(ack.ok).toBe(true);
+    const received = await arrival;
+    expect(Date.now() - sentAt).toBeLessThan(1000);
+    expect(received.user_id).toBe(ada.userId);
+
+    const typing = nextEvent(onB, 'typing', (e) => e.user_id === ada.userId);
+    onA.emit('typing', { room_id: DEFAULT_ROOM_ID });
+    await expect(typing).resolves.toMatchObject({ room_id: DEFAULT_ROOM_ID });
+
+    const presence = nextEvent(onB, 'presence:update', (p) => p.user_id === ada.userId && p.track_id === null && p.status === 'offline');
+    onA.disconnect();
+    await expect(presence).resolves.toMatchObject({ status: 'offline' });
+  });
+
+  it('the same client_id sent through two instances at once is stored once', async () => {
+    const [a, b] = team.instances.map((i) => i.url) as [string, string];
+    const cleo = await signUp(a, 'cleo-x');
+    const viaA = await connect(a, cleo.token);
+    const viaB = await connect(b, cleo.token);
+    await joinGeneral(viaA);
+    await joinGeneral(viaB);
+    const clientId = randomUUID();
+    const acks = await Promise.all([send(viaA, 'once', clientId), send(viaB, 'once', clientId), send(viaA, 'once', clientId), send(viaB, 'once', clientId)]);
+    const ids = acks.map((ack) => (ack.ok ? ack.message.id : 'refused'));
+    expect(new Set(ids).size).toBe(1);
+    expect(ids[0]).not.toBe('refused');
+    const history = await request<{ messages: Message[] }>(viaA, 'history:fetch', { room_id: DEFAULT_ROOM_ID, limit: 200 });
+    expect(history.ok && history.messages.filter((m) => m.client_id === clientId)).toHaveLength(1);
+  });
+
+  it('the send limit is global: 14 sends spread over three instances within a second allow exactly 10', async () => {
+    const urls = team.instances.map((i) => i.url);
+    const dana = await signUp(urls[0]!, 'dana-x');
+    const sockets = await Promise.all(urls.map((url) => connect(url, dana.token)));
+    await Promise.all(sockets.map(joinGeneral));
+    const acks = await Promise.all(Array.from({ length: 14 }, (_, i) => send(sockets[i % 3]!, `burst ${i}`)));
+    expect(acks.filter((ack) => ack.ok)).toHaveLength(10);
+    expect(acks.filter((ack) => !ack.ok && ack.error.code === 'RATE_LIMITED')).toHaveLength(4);
+  });
+});
+
+describe('team mode chat while Redis is down for 5 s', () => {
+  let redis: TestRedis;
+  let team: Team;
+  beforeAll(async () => {
+    redis = await startRedis();
+    team = await startTeam(2, { VEZA_REDIS_URL: redis.url });
+  }, 60_000);
+  afterAll(async () => {
+    await team?.stop();
+    await redis?.stop();
+  });
+
+  it('sends keep working, no acknowledged message is lost, and cross-instance fan-out resumes by itself', async () => {
+    const [a, b] = team.instances.map((i) => i.url) as [string, string];
+    const eve = await signUp(a, 'eve-x');
+    const finn = await signUp(b, 'finn-x');
+    const onA = await connect(a, eve.token);
+    const onB = await connect(b, finn.token);
+    await joinGeneral(onA);
+    await joinGeneral(onB);
+
+    const acknowledged: string[] = [];
+    let sent = 0;
+    const sendBatch = async (label: string, count: number) => {
+      for (let i = 0; i < count; i += 1) {
+        sent += 1;
+        const ack = await send(onA, `${label} ${i}`);
+        if (ack.ok) acknowledged.push(ack.message.id);
+        // Stay under the 10/s limit so every refusal would be a fault, not the limit.
+        await new Promise((resolve) => setTimeout(resolve, 120));
+      }
+    };
+
+    await sendBatch('before', 5);
+    await redis.pause();
+    const outageStarted = Date.now();
+    await sendBatch('during', 20);
+    expect(Date.now() - outageStarted).toBeGreaterThanOrEqual(2000);
+    // Keep Redis away for 5 s in all.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5000 - (Date.now() - outageStarted))));
+    await redis.start();
+    await sendBatch('after', 5);
+
+    // Every send was acknowledged (fallback limits), and every acknowledged message is stored.
+    expect(acknowledged).toHaveLength(sent);
+    const history = await request<{ messages: Message[] }>(onB, 'history:fetch', { room_id: DEFAULT_ROOM_ID, limit: 200 });
+    const stored = new Set(history.ok ? history.messages.map((m) => m.id) : []);
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+
+    // Fan-out across instances comes back without a restart.
+    await expect
+      .poll(
+        async () => {
+          const arrival = nextEvent(onB, 'message:new', (m) => m.content.startsWith('probe'), 1000).then(() => true, () => false);
+          await send(onA, `probe ${Date.now()}`);
+          return arrival;
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toBe(true);
+  }, 60_000);
+});
