@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
@@ -10,12 +10,23 @@ import { accountsRoutes } from './features/accounts/accounts.routes.js';
 import { AccountsService } from './features/accounts/accounts.service.js';
 import { auth } from './features/accounts/auth.plugin.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { hlsRoutes } from './features/hls/hls.routes.js';
+import { MediaStore } from './features/tracks/media-store.js';
+import { TracksRepository } from './features/tracks/tracks.repository.js';
+import { tracksRoutes } from './features/tracks/tracks.routes.js';
+import { toStatusEvent, TracksService } from './features/tracks/tracks.service.js';
+import { HlsLayout } from './features/transcoding/hls-output.js';
+import { JobQueue } from './features/transcoding/job-queue.js';
+import { JobsRepository } from './features/transcoding/jobs.repository.js';
+import { probeMedia } from './features/transcoding/media-probe.js';
+import { Transcoder } from './features/transcoding/transcoder.js';
 import { webPlugin } from './features/web/web.plugin.js';
-import { errors } from './infra/errors.js';
+import { ErrorCode } from '../src/shared/errors.js';
+import { AppError, errors } from './infra/errors.js';
 import { type FfmpegLookup, locateFfmpeg } from './infra/ffmpeg.js';
 import { metrics } from './infra/metrics.js';
 import { HostPolicy, security } from './infra/security.js';
-import { socket } from './infra/socket.js';
+import { socket, userRoom } from './infra/socket.js';
 import { stores } from './infra/stores.js';
 import { VERSION } from './version.js';
 
@@ -23,6 +34,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     accounts: AccountsService;
+    tracks: TracksService;
+    transcodeQueue: JobQueue;
   }
 }
 
@@ -90,16 +103,69 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     },
   });
 
+  const media = await wireMedia(app, config, ffmpeg);
+
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(healthRoutes, { mode: config.mode, version: VERSION, ffmpeg });
       await api.register(accountsRoutes, { accounts });
+      await api.register(tracksRoutes, { tracks: media.tracks, media: media.store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg: media.requireFfmpeg });
+      if (config.hlsEnabled) await api.register(hlsRoutes, { tracks: media.tracks });
     },
     { prefix: API_PREFIX },
   );
   await app.register(webPlugin, { rendererDir: config.rendererDir });
   return app;
+}
+
+/**
+ * Composition root of the media pipeline: the library, the transcoder and its queue know nothing of
+ * each other's storage or of sockets; the queue's job events are turned into `track:status` here.
+ */
+async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Promise<FfmpegLookup>) {
+  const binaries = async () => {
+    const lookup = await ffmpeg();
+    if (!lookup.ok) throw new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, lookup.error);
+    return lookup.binaries;
+  };
+  const store = new MediaStore(config.dataDir);
+  await store.init();
+  const layout = new HlsLayout(store.hlsDir);
+  await layout.removeLeftovers();
+  const transcoder = new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder });
+  const queue = new JobQueue({
+    store: new JobsRepository(app.db.db, app.db.dialect),
+    transcoder,
+    originalPath: (trackId) => store.originalPath(trackId),
+    cores: config.transcodeCores,
+    ownsAllJobs: config.mode === 'solo',
+    log: app.log,
+  });
+  const tracks = new TracksService({
+    repository: new TracksRepository(app.db.db),
+    media: store,
+    probe: async (file) => probeMedia(await binaries(), file),
+    scheduler: queue,
+    removeHls: (trackId) => layout.remove(trackId),
+    hlsEnabled: config.hlsEnabled,
+  });
+
+  const emitStatus = (trackId: string) =>
+    tracks.get(trackId).then(
+      (track) => void app.io.to(userRoom(track.owner_id)).emit('track:status', toStatusEvent(track)),
+      () => undefined, // deleted meanwhile
+    );
+  queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:ready', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:failed', ({ trackId }) => void emitStatus(trackId));
+
+  app.decorate('tracks', tracks);
+  app.decorate('transcodeQueue', queue);
+  if (config.hlsEnabled) app.addHook('onReady', () => queue.start());
+  // preClose: FFmpeg is killed and its job checkpointed before Fastify waits for connections.
+  app.addHook('preClose', () => queue.close());
+  return { tracks, store, requireFfmpeg: async () => void (await binaries()) };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
