@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,14 +31,14 @@ async function upload(file: Buffer, fileName: string, fields: Record<string, str
 }
 
 async function waitReady(id: string, timeoutMs = 60_000): Promise<Track> {
-  return waitFor(
+  return waitFor<Track | null>(
     async () => {
       const track = (await t.request({ method: 'GET', url: `/api/v1/tracks/${id}`, headers: auth() })).json<Track>();
       if (track.stream_status === 'failed') throw new Error(`transcode failed: ${track.stream_error}`);
       return track.stream_status === 'ready' ? track : null;
     },
     { timeoutMs, intervalMs: 100, what: `track ${id} ready` },
-  );
+  ) as Promise<Track>;
 }
 
 const hlsDir = (id: string) => path.join(t.config.dataDir, 'media', 'hls', id);
@@ -105,7 +106,7 @@ describe('hostile uploads', () => {
 
   function videoOnly(): Buffer {
     const file = path.join(fixtures, 'video.mp4');
-    require('node:child_process').execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10', '-c:v', 'mpeg4', '-an', file]);
+    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10', '-c:v', 'mpeg4', '-an', file]);
     return fs.readFileSync(file);
   }
 
@@ -241,7 +242,7 @@ describe('track:status events', () => {
       const host = `127.0.0.1:${port}`;
       const track = (await upload(fs.readFileSync(file), 'events.wav', {}, host)).json<Track>();
       const ready = await waitFor(() => events.find((e) => e.track_id === track.id && e.stream_status === 'ready'), { timeoutMs: 60_000, what: 'ready event' });
-      expect(ready.stream_manifest_url).toBe(`/api/v1/tracks/${track.id}/hls/master.m3u8`);
+      expect(ready!.stream_manifest_url).toBe(`/api/v1/tracks/${track.id}/hls/master.m3u8`);
       const progress = events.filter((e) => e.track_id === track.id && e.stream_status === 'processing').map((e) => e.stream_progress);
       expect(progress.length).toBeGreaterThanOrEqual(1);
       expect([...progress].sort((a, b) => a - b)).toEqual(progress);
