@@ -81,7 +81,9 @@ export class JobQueue extends EventEmitter<JobEvents> {
     this.isClosing = true;
     if (this.timer) clearInterval(this.timer);
     for (const job of this.running.values()) job.controller.abort(new Error('shutdown'));
+    const startedAt = Date.now();
     await Promise.all([...this.running.values()].map((job) => job.done));
+    this.options.log?.info({ jobs: this.running.size, ms: Date.now() - startedAt }, 'transcode queue checkpointed');
   }
 
   kick(): void {

@@ -73,6 +73,8 @@ export class Transcoder {
       const siblings = new AbortController();
       const onAbort = () => siblings.abort();
       request.signal.addEventListener('abort', onAbort, { once: true });
+      // An abort that landed while the temp dir was being made would otherwise never reach FFmpeg.
+      if (request.signal.aborted) siblings.abort();
       try {
         await Promise.all(
           argvs.map((argv, i) =>
