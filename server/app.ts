@@ -11,6 +11,9 @@ import { AccountsService } from './features/accounts/accounts.service.js';
 import { auth } from './features/accounts/auth.plugin.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { hlsRoutes } from './features/hls/hls.routes.js';
+import { type ContainedReader, HlsService } from './features/hls/hls.service.js';
+import { SegmentCache } from './features/hls/segment-cache.js';
+import { loadStreamKeys, StreamTokens } from './features/hls/stream-tokens.js';
 import { MediaStore } from './features/tracks/media-store.js';
 import { TracksRepository } from './features/tracks/tracks.repository.js';
 import { tracksRoutes } from './features/tracks/tracks.routes.js';
@@ -58,6 +61,10 @@ function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyS
 export interface AppOptions {
   /** Where JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** Clock of stream tokens (tests move time). */
+  now?: () => number;
+  /** Reader of HLS files (tests record what gets opened). */
+  hlsRead?: ContainedReader;
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
@@ -103,7 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     },
   });
 
-  const media = await wireMedia(app, config, ffmpeg);
+  const media = await wireMedia(app, config, ffmpeg, options);
 
   await app.register(
     async (api) => {
@@ -111,7 +118,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await api.register(healthRoutes, { mode: config.mode, version: VERSION, ffmpeg });
       await api.register(accountsRoutes, { accounts });
       await api.register(tracksRoutes, { tracks: media.tracks, media: media.store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg: media.requireFfmpeg });
-      if (config.hlsEnabled) await api.register(hlsRoutes, { tracks: media.tracks });
+      if (config.hlsEnabled) await api.register(hlsRoutes, { tracks: media.tracks, hls: media.hls });
     },
     { prefix: API_PREFIX },
   );
@@ -123,7 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
  * Composition root of the media pipeline: the library, the transcoder and its queue know nothing of
  * each other's storage or of sockets; the queue's job events are turned into `track:status` here.
  */
-async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Promise<FfmpegLookup>) {
+async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Promise<FfmpegLookup>, options: AppOptions) {
   const binaries = async () => {
     const lookup = await ffmpeg();
     if (!lookup.ok) throw new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, lookup.error);
@@ -151,13 +158,26 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     hlsEnabled: config.hlsEnabled,
   });
 
+  const hls = new HlsService({
+    tracks,
+    hlsRoot: store.hlsDir,
+    tokens: new StreamTokens(loadStreamKeys(config.dataDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now }),
+    cache: new SegmentCache(config.hlsCacheBytes),
+    read: options.hlsRead,
+  });
+  tracks.onRemoved = (trackId) => hls.invalidate(trackId);
+
   const emitStatus = (trackId: string) =>
     tracks.get(trackId).then(
       (track) => void app.io.to(userRoom(track.owner_id)).emit('track:status', toStatusEvent(track)),
       () => undefined, // deleted meanwhile
     );
   queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
-  queue.on('job:ready', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:ready', ({ trackId }) => {
+    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory.
+    hls.invalidate(trackId);
+    void emitStatus(trackId);
+  });
   queue.on('job:failed', ({ trackId }) => void emitStatus(trackId));
 
   app.decorate('tracks', tracks);
@@ -165,7 +185,7 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
   if (config.hlsEnabled) app.addHook('onReady', () => queue.start());
   // preClose: FFmpeg is killed and its job checkpointed before Fastify waits for connections.
   app.addHook('preClose', () => queue.close());
-  return { tracks, store, requireFfmpeg: async () => void (await binaries()) };
+  return { tracks, store, hls, requireFfmpeg: async () => void (await binaries()) };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

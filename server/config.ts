@@ -28,6 +28,12 @@ export interface Config {
   aacCoder: AacCoder;
   /** AAC bitrates of the HLS ladder in kb/s, ascending (VEZA_HLS_LADDER, default 128,256,320). */
   hlsLadderKbps: number[];
+  /** Lifetime of HLS stream tokens in seconds (VEZA_STREAM_TOKEN_TTL_S, default 1 h). */
+  streamTokenTtlS: number;
+  /** Stream-token keys `kid:secret,…`, first one signs (VEZA_STREAM_KEYS; team mode). Unset: a key file in the data dir. */
+  streamKeys: Array<{ kid: string; secret: string }> | null;
+  /** Memory for hot HLS files (VEZA_HLS_CACHE_MB, default 64). */
+  hlsCacheBytes: number;
 }
 
 export const AAC_CODERS = ['twoloop', 'fast'] as const;
@@ -76,6 +82,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     transcodeCores: readPositiveInt(env, 'VEZA_TRANSCODE_CORES', os.availableParallelism()),
     aacCoder: readEnum(env, 'VEZA_AAC_CODER', AAC_CODERS, 'twoloop'),
     hlsLadderKbps: readLadder(env, 'VEZA_HLS_LADDER', [128, 256, 320]),
+    streamTokenTtlS: readPositiveInt(env, 'VEZA_STREAM_TOKEN_TTL_S', 3600),
+    streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
+    hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
   };
   return { ...config, ...overrides };
 }
@@ -136,6 +145,16 @@ function readLadder(env: Env, name: string, fallback: number[]): number[] {
     rungs.every((r, i) => i === 0 || Number(r) > Number(rungs[i - 1]));
   if (!isValid) throw new ConfigError(name, `expected 1-8 ascending bitrates in kb/s between 32 and 512 (e.g. 128,256,320), got "${raw}"`);
   return rungs.map(Number);
+}
+
+function readKeys(env: Env, name: string): Array<{ kid: string; secret: string }> | null {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return null;
+  return raw.split(',').map((item) => {
+    const match = /^([a-z0-9]{1,16}):(.{32,})$/.exec(item.trim());
+    if (!match) throw new ConfigError(name, 'expected kid:secret pairs (kid 1-16 of [a-z0-9], secret at least 32 characters), comma-separated');
+    return { kid: match[1]!, secret: match[2]! };
+  });
 }
 
 function readList(env: Env, name: string): string[] {

@@ -104,3 +104,15 @@ export interface TrackStatusEvent {
   stream_manifest_url: string | null;
   stream_error: string | null;
 }
+
+export const HlsInfoSchema = Type.Object({
+  track_id: Type.String(),
+  hls_available: Type.Boolean(),
+  qualities: Type.Array(Type.Object({ name: Type.String(), bitrate: Type.Integer() })),
+  duration_s: Type.Number(),
+  /** Ready to play as it is (carries a stream token); null until the ladder is ready. */
+  master_url: Type.Union([Type.String(), Type.Null()]),
+  /** Unix seconds when the token in master_url expires; call hls/info again to renew. */
+  expires_at: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type HlsInfo = Static<typeof HlsInfoSchema>;

@@ -73,6 +73,9 @@ export function toStatusEvent(track: Track): TrackStatusEvent {
 }
 
 export class TracksService {
+  /** Set by the composition root: forget cached stream data of a deleted track. */
+  onRemoved: (trackId: string) => void = () => undefined;
+
   constructor(private readonly options: TracksServiceOptions) {}
 
   /**
@@ -151,6 +154,15 @@ export class TracksService {
     await this.options.scheduler.cancel(id);
     await this.options.repository.delete(id);
     await Promise.all([this.options.media.removeOriginal(id), this.options.removeHls(id)]);
+    this.onRemoved(id);
+  }
+
+  /** The track plus the rungs of its ready ladder (empty until ready). */
+  async streamState(id: string): Promise<{ track: Track; rungs: number[] }> {
+    const row = await this.options.repository.get(id);
+    if (!row) throw notFound('Track');
+    const rungs = row.job_status === 'ready' && row.job_rungs ? (JSON.parse(row.job_rungs) as number[]) : [];
+    return { track: toTrackJson(row), rungs };
   }
 
   async status(id: string): Promise<HlsStatus> {
