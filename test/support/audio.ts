@@ -15,13 +15,13 @@ export const AUDIO_FORMATS = {
  * Deterministic test audio made with FFmpeg's lavfi sources (tones over quiet noise, stereo).
  * Returns the file path.
  */
-export function makeAudio(dir: string, name: string, options: { seconds: number; codecArgs?: readonly string[]; sampleRate?: number; tags?: Record<string, string> }): string {
+export function makeAudio(dir: string, name: string, options: { seconds: number; codecArgs?: readonly string[]; sampleRate?: number; frequency?: number; tags?: Record<string, string> }): string {
   const file = path.join(dir, name);
   const rate = options.sampleRate ?? 44100;
   const tags = Object.entries(options.tags ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]);
   execFileSync('ffmpeg', [
     '-nostdin', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=${options.seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=${options.frequency ?? 440}:sample_rate=${rate}:duration=${options.seconds}`,
     '-f', 'lavfi', '-i', `anoisesrc=color=pink:amplitude=0.05:seed=7:sample_rate=${rate}:duration=${options.seconds}`,
     '-filter_complex', '[0][1]amix=inputs=2:normalize=0,aformat=channel_layouts=stereo',
     ...tags,

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -82,11 +83,12 @@ afterAll(async () => {
 });
 
 describe('delivery', () => {
-  it('hls/info lists the rungs and a master_url that ffprobe plays as it is', () => {
+  it('hls/info lists the rungs and a master_url that ffprobe plays as it is', async () => {
     expect(infoA).toMatchObject({ track_id: trackA.id, hls_available: true, qualities: [{ name: '128k', bitrate: 128000 }, { name: '256k', bitrate: 256000 }, { name: '320k', bitrate: 320000 }] });
     expect(infoA.master_url).toMatch(new RegExp(`^${origin}/api/v1/tracks/${trackA.id}/hls/master\\.m3u8\\?token=`));
-    const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', infoA.master_url!], { encoding: 'utf8' });
-    expect(Math.abs(Number(out.trim()) - 13)).toBeLessThanOrEqual(0.5);
+    // Async: the server answering ffprobe lives in this very process.
+    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', infoA.master_url!], { timeout: 20_000 });
+    expect(Math.abs(Number(stdout.trim()) - 13)).toBeLessThanOrEqual(0.5);
   });
 
   it('every playlist parses with an m3u8 parser and every URI in it carries the token', async () => {
@@ -229,7 +231,7 @@ describe('cache freshness', () => {
     const url = `/api/v1/tracks/${track.id}/hls/128k/seg_00000.ts${query}`;
     const before = (await request('GET', url)).rawPayload;
     // Different audio under the same track id, then a re-transcode.
-    const louder = makeAudio(fixtures, 'other.wav', { seconds: 4, codecArgs: ['-c:a', 'pcm_s16le', '-af', 'volume=0.3'] });
+    const louder = makeAudio(fixtures, 'other.wav', { seconds: 4, frequency: 880, codecArgs: AUDIO_FORMATS.wav });
     fs.copyFileSync(louder, path.join(dataDir, 'media', 'originals', track.id));
     expect((await request('POST', `/api/v1/tracks/${track.id}/hls/transcode`, auth())).statusCode).toBe(202);
     await waitFor(async () => (await request('GET', `/api/v1/tracks/${track.id}/hls/status`, auth())).json().status === 'ready', { timeoutMs: 60_000, what: 'ready again' });
