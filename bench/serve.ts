@@ -5,6 +5,7 @@
  *   - the Veza server (full Fastify app: routing, schema, stream-token HMAC check, LRU byte cache).
  * Each server runs in its own process; the load generator (autocannon) runs here, bounded in time.
  * Options: --seconds N per target (default 5), --connections N (default 16), --segments N (20), --kb N (100).
+ * VEZA_BENCH_PROF=<dir> writes a CPU profile of the Veza server process there.
  */
 import autocannon from 'autocannon';
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
@@ -57,6 +58,7 @@ async function serveVeza(dataDir: string) {
   await app.db.db.insertInto('transcode_jobs').values({ id: randomUUID(), track_id: meta.trackId, status: 'ready', progress: 100, attempts: 1, error: null, rungs: '[128]', lease_expires_at: null, created_at: at, updated_at: at }).execute();
   const info = await app.inject({ method: 'GET', url: `/api/v1/tracks/${meta.trackId}/hls/info`, headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${ownerToken}` } });
   const token = new URL(info.json<{ master_url: string }>().master_url).searchParams.get('token');
+  process.once('SIGINT', () => void app.close().finally(() => process.exit(0)));
   process.stdout.write(`${JSON.stringify({ port, token })}\n`);
 }
 
@@ -181,7 +183,7 @@ http {
     rows.push(await load('nginx 1 worker (sendfile)', `http://127.0.0.1:${nginxPort}`, rel));
     nginx.kill('SIGTERM');
 
-    const self = ['--import', 'tsx', path.join(import.meta.dirname, 'serve.ts')];
+    const self = [...(process.env.VEZA_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.VEZA_BENCH_PROF] : []), '--import', 'tsx', path.join(import.meta.dirname, 'serve.ts')];
     const plain = startChild(process.execPath, [...self, '--role', 'static', '--dir', hlsRoot]);
     children.push(plain.child);
     const { port: plainPort } = (await plain.ready) as { port: number };
@@ -192,7 +194,8 @@ http {
     children.push(veza.child);
     const { port: vezaPort, token } = (await veza.ready) as { port: number; token: string };
     rows.push(await load('Veza (HMAC token + LRU cache)', `http://127.0.0.1:${vezaPort}`, names.map((n) => `/api/v1/tracks/${trackId}/hls/128k/${n}?token=${token}`)));
-    veza.child.kill('SIGTERM');
+    veza.child.kill('SIGINT');
+    await new Promise((r) => veza.child.once('exit', r));
 
     const base = rows[0]!;
     const lines = [
