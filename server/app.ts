@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
@@ -17,13 +17,27 @@ import { presenceRoutes } from './features/presence/presence.routes.js';
 import { PresenceService, type TrackNameLookup } from './features/presence/presence.service.js';
 import { registerPresenceSocket } from './features/presence/presence.socket.js';
 import { healthRoutes } from './features/health/health.routes.js';
+import { hlsRoutes } from './features/hls/hls.routes.js';
+import { type ContainedReader, HlsService } from './features/hls/hls.service.js';
+import { SegmentCache } from './features/hls/segment-cache.js';
+import { loadStreamKeys, StreamTokens } from './features/hls/stream-tokens.js';
+import { MediaStore } from './features/tracks/media-store.js';
+import { TracksRepository } from './features/tracks/tracks.repository.js';
+import { tracksRoutes } from './features/tracks/tracks.routes.js';
+import { toStatusEvent, TracksService } from './features/tracks/tracks.service.js';
+import { HlsLayout } from './features/transcoding/hls-output.js';
+import { JobQueue } from './features/transcoding/job-queue.js';
+import { JobsRepository } from './features/transcoding/jobs.repository.js';
+import { probeMedia } from './features/transcoding/media-probe.js';
+import { Transcoder } from './features/transcoding/transcoder.js';
 import { webPlugin } from './features/web/web.plugin.js';
-import { errors } from './infra/errors.js';
+import { ErrorCode } from '../src/shared/errors.js';
+import { AppError, errors } from './infra/errors.js';
 import { type FfmpegLookup, locateFfmpeg } from './infra/ffmpeg.js';
 import { metrics } from './infra/metrics.js';
 import { type RateLimit, type RateLimitAction, RateLimiter } from './infra/rate-limit/rate-limiter.js';
 import { HostPolicy, security } from './infra/security.js';
-import { socket } from './infra/socket.js';
+import { socket, userRoom } from './infra/socket.js';
 import type { TypedServer } from './infra/socket-events.js';
 import { stores } from './infra/stores.js';
 import { VERSION } from './version.js';
@@ -35,6 +49,8 @@ declare module 'fastify' {
     chat: ChatService;
     presence: PresenceService;
     rateLimiter: RateLimiter;
+    tracks: TracksService;
+    transcodeQueue: JobQueue;
   }
 }
 
@@ -57,7 +73,7 @@ function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyS
 export interface AppOptions {
   /** Where JSON logs go (default stdout). */
   logStream?: NodeJS.WritableStream;
-  /** Track id → name for presence "listening to"; until the tracks feature wires it, names are null. */
+  /** Track id → name for presence "listening to" (default: the track's title). */
   lookupTrackName?: TrackNameLookup;
   /** Test knobs: an injected clock for rate limits, other limits, a shorter presence TTL/heartbeat. */
   chat?: {
@@ -66,6 +82,10 @@ export interface AppOptions {
     presenceTtlMs?: number;
     heartbeatMs?: number;
   };
+  /** Clock of stream tokens (tests move time). */
+  now?: () => number;
+  /** Reader of HLS files (tests record what gets opened). */
+  hlsRead?: ContainedReader;
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
@@ -117,7 +137,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     now: options.chat?.now,
   });
   const presence = new PresenceService(app.kv, {
-    lookupTrackName: options.lookupTrackName ?? (async () => null),
+    lookupTrackName: options.lookupTrackName ?? ((trackId) => app.tracks.get(trackId).then((track) => track.title, () => null)),
     ttlMs: options.chat?.presenceTtlMs,
   });
   app.decorate('rateLimiter', rateLimiter);
@@ -146,6 +166,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     },
   });
 
+  const media = await wireMedia(app, config, ffmpeg, options);
+
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -153,11 +175,75 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await api.register(accountsRoutes, { accounts });
       await api.register(chatRoutes, { chat });
       await api.register(presenceRoutes, { presence, db: app.db.db });
+      await api.register(tracksRoutes, { tracks: media.tracks, media: media.store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg: media.requireFfmpeg });
+      if (config.hlsEnabled) await api.register(hlsRoutes, { tracks: media.tracks, hls: media.hls });
     },
     { prefix: API_PREFIX },
   );
   await app.register(webPlugin, { rendererDir: config.rendererDir });
   return app;
+}
+
+/**
+ * Composition root of the media pipeline: the library, the transcoder and its queue know nothing of
+ * each other's storage or of sockets; the queue's job events are turned into `track:status` here.
+ */
+async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Promise<FfmpegLookup>, options: AppOptions) {
+  const binaries = async () => {
+    const lookup = await ffmpeg();
+    if (!lookup.ok) throw new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, lookup.error);
+    return lookup.binaries;
+  };
+  const store = new MediaStore(config.dataDir);
+  await store.init();
+  const layout = new HlsLayout(store.hlsDir);
+  if (config.mode === 'solo') await layout.removeLeftovers();
+  const transcoder = new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder });
+  const queue = new JobQueue({
+    store: new JobsRepository(app.db.db, app.db.dialect),
+    transcoder,
+    originalPath: (trackId) => store.originalPath(trackId),
+    cores: config.transcodeCores,
+    ownsAllJobs: config.mode === 'solo',
+    log: app.log,
+  });
+  const tracks = new TracksService({
+    repository: new TracksRepository(app.db.db),
+    media: store,
+    probe: async (file) => probeMedia(await binaries(), file),
+    scheduler: queue,
+    removeHls: (trackId) => layout.remove(trackId),
+    hlsEnabled: config.hlsEnabled,
+  });
+
+  const hls = new HlsService({
+    tracks,
+    hlsRoot: store.hlsDir,
+    tokens: new StreamTokens(loadStreamKeys(config.dataDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now }),
+    cache: new SegmentCache(config.hlsCacheBytes),
+    read: options.hlsRead,
+  });
+  tracks.onRemoved = (trackId) => hls.invalidate(trackId);
+
+  const emitStatus = (trackId: string) =>
+    tracks.get(trackId).then(
+      (track) => void app.io.to(userRoom(track.owner_id)).emit('track:status', toStatusEvent(track)),
+      () => undefined, // deleted meanwhile
+    );
+  queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:ready', ({ trackId }) => {
+    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory.
+    hls.invalidate(trackId);
+    void emitStatus(trackId);
+  });
+  queue.on('job:failed', ({ trackId }) => void emitStatus(trackId));
+
+  app.decorate('tracks', tracks);
+  app.decorate('transcodeQueue', queue);
+  if (config.hlsEnabled) app.addHook('onReady', () => queue.start());
+  // preClose: FFmpeg is killed and its job checkpointed before Fastify waits for connections.
+  app.addHook('preClose', () => queue.close());
+  return { tracks, store, hls, requireFfmpeg: async () => void (await binaries()) };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -20,7 +20,24 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Lifetime of login tokens. */
   sessionTtlMs: number;
+  /** Largest accepted upload (VEZA_MAX_UPLOAD_MB, default 1 GiB). */
+  maxUploadBytes: number;
+  /** Cores the transcode queue may keep busy (VEZA_TRANSCODE_CORES, default: all). */
+  transcodeCores: number;
+  /** FFmpeg's AAC coder (VEZA_AAC_CODER): `twoloop` (default, better quality) or `fast` (about half the CPU). */
+  aacCoder: AacCoder;
+  /** AAC bitrates of the HLS ladder in kb/s, ascending (VEZA_HLS_LADDER, default 128,256,320). */
+  hlsLadderKbps: number[];
+  /** Lifetime of HLS stream tokens in seconds (VEZA_STREAM_TOKEN_TTL_S, default 1 h). */
+  streamTokenTtlS: number;
+  /** Stream-token keys `kid:secret,…`, first one signs (VEZA_STREAM_KEYS; team mode). Unset: a key file in the data dir. */
+  streamKeys: Array<{ kid: string; secret: string }> | null;
+  /** Memory for hot HLS files (VEZA_HLS_CACHE_MB, default 64). */
+  hlsCacheBytes: number;
 }
+
+const AAC_CODERS = ['twoloop', 'fast'] as const;
+export type AacCoder = (typeof AAC_CODERS)[number];
 
 /** A bad setting: names the variable so the operator knows what to fix. */
 export class ConfigError extends Error {
@@ -61,6 +78,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rendererDir: nonEmpty(env.VEZA_RENDERER_DIR) ?? null,
     logLevel: readEnum(env, 'VEZA_LOG_LEVEL', LOG_LEVELS, 'info'),
     sessionTtlMs: readPositiveInt(env, 'VEZA_SESSION_TTL_DAYS', 30) * 24 * 3600 * 1000,
+    maxUploadBytes: readPositiveInt(env, 'VEZA_MAX_UPLOAD_MB', 1024) * 1024 * 1024,
+    transcodeCores: readPositiveInt(env, 'VEZA_TRANSCODE_CORES', os.availableParallelism()),
+    aacCoder: readEnum(env, 'VEZA_AAC_CODER', AAC_CODERS, 'twoloop'),
+    hlsLadderKbps: readLadder(env, 'VEZA_HLS_LADDER', [128, 256, 320]),
+    streamTokenTtlS: readPositiveInt(env, 'VEZA_STREAM_TOKEN_TTL_S', 3600),
+    streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
+    hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
   };
   return { ...config, ...overrides };
 }
@@ -107,6 +131,30 @@ function readEnum<T extends string>(env: Env, name: string, values: readonly T[]
     throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+/** Comma-separated AAC bitrates in kb/s: ascending, unique, within what AAC-LC stereo can use. */
+function readLadder(env: Env, name: string, fallback: number[]): number[] {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return fallback;
+  const rungs = raw.split(',').map((item) => item.trim());
+  const isValid =
+    rungs.length >= 1 &&
+    rungs.length <= 8 &&
+    rungs.every((r) => /^\d+$/.test(r) && Number(r) >= 32 && Number(r) <= 512) &&
+    rungs.every((r, i) => i === 0 || Number(r) > Number(rungs[i - 1]));
+  if (!isValid) throw new ConfigError(name, `expected 1-8 ascending bitrates in kb/s between 32 and 512 (e.g. 128,256,320), got "${raw}"`);
+  return rungs.map(Number);
+}
+
+function readKeys(env: Env, name: string): Array<{ kid: string; secret: string }> | null {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return null;
+  return raw.split(',').map((item) => {
+    const match = /^([a-z0-9]{1,16}):(.{32,})$/.exec(item.trim());
+    if (!match) throw new ConfigError(name, 'expected kid:secret pairs (kid 1-16 of [a-z0-9], secret at least 32 characters), comma-separated');
+    return { kid: match[1]!, secret: match[2]! };
+  });
 }
 
 function readList(env: Env, name: string): string[] {

@@ -49,3 +49,70 @@ export interface ServerInfoFile {
   mode: ServerMode;
   owner_token: string;
 }
+
+const StreamStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed')]);
+export type StreamStatus = Static<typeof StreamStatusSchema>;
+
+export const TrackSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  title: Type.String(),
+  artist: Type.String(),
+  duration_s: Type.Number(),
+  owner_id: Type.String(),
+  created_at: Type.String(),
+  stream_status: StreamStatusSchema,
+  stream_progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  stream_manifest_url: Type.Union([Type.String(), Type.Null()]),
+  stream_error: Type.Union([Type.String(), Type.Null()]),
+});
+export type Track = Static<typeof TrackSchema>;
+
+export const TrackListSchema = Type.Object({ tracks: Type.Array(TrackSchema), total: Type.Integer() });
+export type TrackList = Static<typeof TrackListSchema>;
+
+export const TrackListQuerySchema = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TrackPatchSchema = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    artist: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const TrackParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const HlsStatusSchema = Type.Object({
+  track_id: Type.String(),
+  status: StreamStatusSchema,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type HlsStatus = Static<typeof HlsStatusSchema>;
+
+/** Server → owner's sockets: transcode progress and readiness of one track. */
+export interface TrackStatusEvent {
+  track_id: string;
+  stream_status: StreamStatus;
+  stream_progress: number;
+  stream_manifest_url: string | null;
+  stream_error: string | null;
+}
+
+export const HlsInfoSchema = Type.Object({
+  track_id: Type.String(),
+  hls_available: Type.Boolean(),
+  qualities: Type.Array(Type.Object({ name: Type.String(), bitrate: Type.Integer() })),
+  duration_s: Type.Number(),
+  /** Ready to play as it is (carries a stream token); null until the ladder is ready. */
+  master_url: Type.Union([Type.String(), Type.Null()]),
+  /** Unix seconds when the token in master_url expires; call hls/info again to renew. */
+  expires_at: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type HlsInfo = Static<typeof HlsInfoSchema>;

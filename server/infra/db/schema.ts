@@ -54,10 +54,45 @@ export interface MessagesTable {
   deleted_at: string | null;
 }
 
+export interface TracksTable {
+  id: string;
+  owner_id: string;
+  title: string;
+  artist: string;
+  duration_s: number;
+  /** The allowlisted FFmpeg demuxer the probe found (input format is forced to it later). */
+  demuxer: string;
+  codec: string;
+  bit_rate: number | null;
+  sample_rate: number;
+  channels: number;
+  size_bytes: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type JobStatus = 'pending' | 'processing' | 'ready' | 'failed';
+
+interface TranscodeJobsTable {
+  id: string;
+  track_id: string;
+  status: JobStatus;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  /** JSON array of the kb/s rungs written (set when ready). */
+  rungs: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   users: UsersTable;
   auth_tokens: AuthTokensTable;
   rooms: RoomsTable;
   room_members: RoomMembersTable;
   messages: MessagesTable;
+  tracks: TracksTable;
+  transcode_jobs: TranscodeJobsTable;
 }

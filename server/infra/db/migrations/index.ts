@@ -8,6 +8,7 @@ import { chatMigrations } from './chat.migrations.js';
  */
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   const timestamp = dialect === 'postgres' ? sql`timestamptz` : sql`text`;
+  const float = dialect === 'postgres' ? sql`double precision` : sql`real`;
   const migrations: Record<string, Migration> = {
     '0001_accounts': {
       async up(db: Kysely<unknown>) {
@@ -32,6 +33,49 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
       },
     },
     ...chatMigrations(dialect),
+    '0005_tracks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('tracks')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('artist', 'text', (c) => c.notNull())
+          .addColumn('duration_s', float, (c) => c.notNull())
+          // What the probe found; the transcoder plans the ladder from it without probing again.
+          .addColumn('demuxer', 'text', (c) => c.notNull())
+          .addColumn('codec', 'text', (c) => c.notNull())
+          .addColumn('bit_rate', 'bigint')
+          .addColumn('sample_rate', 'integer', (c) => c.notNull())
+          .addColumn('channels', 'integer', (c) => c.notNull())
+          .addColumn('size_bytes', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('updated_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('tracks_created_idx').on('tracks').columns(['created_at', 'id']).execute();
+        await db.schema.createIndex('tracks_owner_idx').on('tracks').column('owner_id').execute();
+      },
+    },
+    '0006_transcode_jobs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('transcode_jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          // One job row per track: a retry resets it, so the track's stream status has one source.
+          .addColumn('track_id', 'text', (c) => c.notNull().unique().references('tracks.id').onDelete('cascade'))
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'processing', 'ready', 'failed')`))
+          .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('error', 'text')
+          .addColumn('rungs', 'text')
+          // A processing job whose lease ran out belongs to a worker that died (team mode).
+          .addColumn('lease_expires_at', timestamp)
+          .addColumn('created_at', timestamp, (c) => c.notNull())
+          .addColumn('updated_at', timestamp, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('transcode_jobs_status_idx').on('transcode_jobs').columns(['status', 'created_at']).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { HlsInfo } from '../../../src/shared/api.js';
+import { ErrorCode } from '../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../src/shared/routes.js';
+import { AppError, notFound, unauthorized } from '../../infra/errors.js';
+import { rungName, SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
+import type { TracksService } from '../tracks/tracks.service.js';
+import type { CachedFile, SegmentCache } from './segment-cache.js';
+import type { StreamTokens } from './stream-tokens.js';
+
+/** Reads a file already proven to lie inside the track's HLS dir (injectable so tests can watch opens). */
+export type ContainedReader = (file: string) => Promise<{ body: Buffer; mtime: Date }>;
+
+export const readContainedFile: ContainedReader = async (file) => {
+  const handle = await fs.open(file, 'r');
+  try {
+    const [body, stat] = await Promise.all([handle.readFile(), handle.stat()]);
+    return { body, mtime: stat.mtime };
+  } finally {
+    await handle.close();
+  }
+};
+
+export interface HlsServiceOptions {
+  tracks: Pick<TracksService, 'streamState'>;
+  hlsRoot: string;
+  tokens: StreamTokens;
+  cache: SegmentCache;
+  read?: ContainedReader;
+}
+
+const QUALITY_PATTERN = /^\d{2,3}k$/;
+
+/** Delivery of ready ladders: token checks, strict names, containment, memory cache. */
+export class HlsService {
+  /** Rungs of ready tracks, so a segment request costs no database round trip. */
+  private readonly rungsByTrack = new Map<string, Set<string>>();
+  private readonly read: ContainedReader;
+
+  constructor(private readonly options: HlsServiceOptions) {
+    this.read = options.read ?? readContainedFile;
+  }
+
+  /** A re-transcode or a delete: forget everything known about the track. */
+  invalidate(trackId: string): void {
+    this.rungsByTrack.delete(trackId);
+    this.options.cache.invalidateTrack(trackId);
+  }
+
+  async info(trackId: string, userId: string, origin: string): Promise<HlsInfo> {
+    const { track, rungs } = await this.options.tracks.streamState(trackId);
+    const isAvailable = track.stream_status === 'ready' && rungs.length > 0;
+    const issued = isAvailable ? this.options.tokens.issue(trackId, userId) : null;
+    return {
+      track_id: trackId,
+      hls_available: isAvailable,
+      qualities: rungs.map((kbps) => ({ name: rungName(kbps), bitrate: kbps * 1000 })),
+      duration_s: track.duration_s,
+      master_url: issued ? `${origin}${API_PREFIX}/tracks/${trackId}/hls/master.m3u8?token=${issued.token}` : null,
+      expires_at: issued?.expiresAt ?? null,
+    };
+  }
+
+  verify(trackId: string, token: string | undefined): void {
+    const check = this.options.tokens.verify(token, trackId);
+    if (!check.ok) throw unauthorized(check.reason === 'expired' ? 'The stream token has expired' : 'Missing or invalid stream token');
+  }
+
+  private async rungs(trackId: string): Promise<Set<string>> {
+    let rungs = this.rungsByTrack.get(trackId);
+    if (!rungs) {
+      const state = await this.options.tracks.streamState(trackId).catch(() => null);
+      if (!state || state.rungs.length === 0) throw notFound('HLS stream');
+      rungs = new Set(state.rungs.map(rungName));
+      this.rungsByTrack.set(trackId, rungs);
+    }
+    return rungs;
+  }
+
+  /** `quality` must be one of the track's rungs, checked before any path is built. */
+  async checkQuality(trackId: string, quality: string): Promise<void> {
+    if (!QUALITY_PATTERN.test(quality) || !(await this.rungs(trackId)).has(quality)) throw notFound('Quality');
+  }
+
+  checkSegmentName(segment: string): void {
+    if (!SEGMENT_PATTERN.test(segment)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Not a segment name');
+  }
+
+  /** From the cache, else from disk after the realpath containment check. */
+  async file(trackId: string, name: string): Promise<CachedFile> {
+    const cached = this.options.cache.get(trackId, name);
+    if (cached) return cached;
+    const trackDir = path.join(this.options.hlsRoot, trackId);
+    const [realDir, realFile] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name))]).catch(() => {
+      throw notFound('HLS file');
+    });
+    // A symlink (or anything else) resolving outside the track's own folder is never opened.
+    if (!realFile.startsWith(realDir + path.sep)) throw new AppError(403, ErrorCode.FORBIDDEN, 'Outside the stream');
+    const { body, mtime } = await this.read(realFile).catch(() => {
+      throw notFound('HLS file');
+    });
+    const file: CachedFile = {
+      body,
+      etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
+      lastModified: mtime.toUTCString(),
+    };
+    this.options.cache.set(trackId, name, file);
+    return file;
+  }
+
+  /** Every URI line gets the token, so any HLS client plays the master URL as it is. */
+  withToken(playlist: Buffer, token: string): string {
+    return playlist
+      .toString('utf8')
+      .split('\n')
+      .map((line) => (line && !line.startsWith('#') ? `${line}?token=${token}` : line))
+      .join('\n');
+  }
+}

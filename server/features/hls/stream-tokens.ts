@@ -1,0 +1,78 @@
+/**
+ * Track-scoped stream tokens: `<kid>.<exp>.<user-id>.<sig>` where sig = HMAC-SHA256(key[kid],
+ * "v1\n<track-id>\n<user-id>\n<exp>\n<kid>"). The track id is not in the token but in the signed text,
+ * so a token only opens the track it was issued for. Keys are rotated by adding a new key id: tokens
+ * signed by older keys stay valid until they expire or the old key is removed.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface StreamKeys {
+  /** Key id that signs new tokens. */
+  current: string;
+  keys: Record<string, Buffer>;
+}
+
+export type TokenCheck = { ok: true; userId: string; expiresAt: number } | { ok: false; reason: 'malformed' | 'unknown-key' | 'bad-signature' | 'expired' };
+
+const KID = /^[a-z0-9]{1,16}$/;
+const TOKEN = /^([a-z0-9]{1,16})\.(\d{1,12})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+
+export class StreamTokens {
+  constructor(
+    private readonly keys: StreamKeys,
+    private readonly options: { ttlS: number; now?: () => number },
+  ) {
+    if (!keys.keys[keys.current]) throw new Error(`stream key ${keys.current} is missing`);
+  }
+
+  private nowS(): number {
+    return Math.floor((this.options.now ?? Date.now)() / 1000);
+  }
+
+  private sign(key: Buffer, trackId: string, userId: string, exp: number, kid: string): Buffer {
+    return createHmac('sha256', key).update(`v1\n${trackId}\n${userId}\n${exp}\n${kid}`).digest();
+  }
+
+  issue(trackId: string, userId: string): { token: string; expiresAt: number } {
+    const exp = this.nowS() + this.options.ttlS;
+    const kid = this.keys.current;
+    const sig = this.sign(this.keys.keys[kid]!, trackId, userId, exp, kid).toString('base64url');
+    return { token: `${kid}.${exp}.${userId}.${sig}`, expiresAt: exp };
+  }
+
+  verify(token: string | undefined, trackId: string): TokenCheck {
+    const match = TOKEN.exec(token ?? '');
+    if (!match) return { ok: false, reason: 'malformed' };
+    const [, kid, expText, userId, sigText] = match as unknown as [string, string, string, string, string];
+    const key = this.keys.keys[kid];
+    if (!key) return { ok: false, reason: 'unknown-key' };
+    const exp = Number(expText);
+    const expected = this.sign(key, trackId, userId, exp, kid);
+    const given = Buffer.from(sigText, 'base64url');
+    // Constant-time: the lengths are fixed by the pattern, the comparison never short-circuits.
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+    if (this.nowS() > exp) return { ok: false, reason: 'expired' };
+    return { ok: true, userId, expiresAt: exp };
+  }
+}
+
+/**
+ * Keys from `VEZA_STREAM_KEYS` (team mode: every instance must share them) or else from
+ * `<dataDir>/stream-keys.json` (mode 0600), created with one random key at first start.
+ * To rotate: add a key id with a new secret and make it `current`.
+ */
+export function loadStreamKeys(dataDir: string, configured: Array<{ kid: string; secret: string }> | null): StreamKeys {
+  if (configured && configured.length > 0) {
+    return { current: configured[0]!.kid, keys: Object.fromEntries(configured.map(({ kid, secret }) => [kid, Buffer.from(secret, 'utf8')])) };
+  }
+  const file = path.join(dataDir, 'stream-keys.json');
+  if (!fs.existsSync(file)) {
+    const initial = { current: 'k1', keys: { k1: randomBytes(32).toString('base64') } };
+    fs.writeFileSync(file, `${JSON.stringify(initial, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { current: string; keys: Record<string, string> };
+  for (const kid of Object.keys(stored.keys)) if (!KID.test(kid)) throw new Error(`${file}: key id "${kid}" must be 1-16 of [a-z0-9]`);
+  return { current: stored.current, keys: Object.fromEntries(Object.entries(stored.keys).map(([kid, secret]) => [kid, Buffer.from(secret, 'base64')])) };
+}

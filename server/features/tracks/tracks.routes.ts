@@ -1,0 +1,116 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import {
+  TrackListQuerySchema,
+  TrackListSchema,
+  TrackParamsSchema,
+  TrackPatchSchema,
+  TrackSchema,
+} from '../../../src/shared/api.js';
+import { ErrorCode } from '../../../src/shared/errors.js';
+import { AppError } from '../../infra/errors.js';
+import { parseRange } from './http-range.js';
+import type { MediaStore } from './media-store.js';
+import { titleFromFileName, type TracksService } from './tracks.service.js';
+
+interface TracksRoutesOptions {
+  tracks: TracksService;
+  media: MediaStore;
+  maxUploadBytes: number;
+  /** Throws a 503 problem when FFmpeg is missing (checked before reading an upload). */
+  requireFfmpeg: () => Promise<void>;
+}
+
+const TEXT_FIELD = { minLength: 1, maxLength: 200 };
+
+export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = async (app, opts) => {
+  const { tracks } = opts;
+  await app.register(multipart, {
+    // Keep path parts of the client's file name so they can be refused rather than silently stripped.
+    preservePath: true,
+    limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024, parts: 6, headerPairs: 50 },
+  });
+  app.addHook('onRequest', app.requireUser);
+
+  app.post('/tracks', { schema: { tags: ['tracks'], consumes: ['multipart/form-data'], response: { 201: TrackSchema } } }, async (request, reply) => {
+    if (!request.isMultipart()) throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, 'Send the audio as multipart/form-data with a `file` field');
+    await opts.requireFfmpeg();
+    const fields: Record<string, string> = {};
+    let upload: { tempPath: string; fileName: string } | null = null;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          if (typeof part.value === 'string') fields[part.fieldname] = part.value.trim();
+          continue;
+        }
+        if (part.fieldname !== 'file' || upload) {
+          part.file.resume();
+          throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Send exactly one file, in the `file` field');
+        }
+        let fileName: string;
+        try {
+          fileName = titleFromFileName(part.filename);
+        } catch (error) {
+          part.file.resume();
+          throw error;
+        }
+        const tempPath = opts.media.newUploadPath();
+        upload = { tempPath, fileName };
+        // Streamed to disk as it arrives: memory stays flat whatever the file size.
+        await pipeline(part.file, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+      }
+      if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
+      for (const name of ['title', 'artist'] as const) {
+        const value = fields[name];
+        if (value !== undefined && (value.length < TEXT_FIELD.minLength || value.length > TEXT_FIELD.maxLength)) {
+          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-200 characters`);
+        }
+      }
+    } catch (error) {
+      if (upload) await fs.promises.rm(upload.tempPath, { force: true });
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file is larger than ${Math.round(opts.maxUploadBytes / 1024 / 1024)} MB`);
+      }
+      throw error;
+    }
+    const track = await tracks.create(request.user!, { ...upload, title: fields.title || undefined, artist: fields.artist || undefined });
+    return reply.code(201).send(track);
+  });
+
+  app.get('/tracks', { schema: { tags: ['tracks'], querystring: TrackListQuerySchema, response: { 200: TrackListSchema } } }, async (request) =>
+    tracks.list(request.query.limit ?? 50, request.query.offset ?? 0),
+  );
+
+  app.get('/tracks/:id', { schema: { tags: ['tracks'], params: TrackParamsSchema, response: { 200: TrackSchema } } }, async (request) =>
+    tracks.get(request.params.id),
+  );
+
+  app.patch('/tracks/:id', { schema: { tags: ['tracks'], params: TrackParamsSchema, body: TrackPatchSchema, response: { 200: TrackSchema } } }, async (request) =>
+    tracks.update(request.user!, request.params.id, request.body),
+  );
+
+  app.delete('/tracks/:id', { schema: { tags: ['tracks'], params: TrackParamsSchema } }, async (request, reply) => {
+    await tracks.delete(request.user!, request.params.id);
+    return reply.code(204).send();
+  });
+
+  /** The original, progressive, with Range: the player's fallback when HLS is off or not ready. */
+  app.get('/tracks/:id/stream', { schema: { tags: ['tracks'], params: TrackParamsSchema } }, async (request, reply) => {
+    const original = await tracks.original(request.params.id);
+    const range = parseRange(request.headers.range, original.size);
+    reply.header('Accept-Ranges', 'bytes').header('Content-Type', original.contentType).header('Last-Modified', original.modifiedAt.toUTCString());
+    reply.header('Cache-Control', 'private, no-cache');
+    if (range === 'unsatisfiable') {
+      reply.header('Content-Range', `bytes */${original.size}`);
+      throw new AppError(416, ErrorCode.VALIDATION_FAILED, 'Range not satisfiable');
+    }
+    if (range === null) {
+      reply.header('Content-Length', original.size);
+      return reply.send(fs.createReadStream(original.path));
+    }
+    reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${original.size}`).header('Content-Length', range.end - range.start + 1);
+    return reply.send(fs.createReadStream(original.path, { start: range.start, end: range.end }));
+  });
+};

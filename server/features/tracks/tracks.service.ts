@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../src/shared/api.js';
+import { ErrorCode } from '../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../src/shared/routes.js';
+import { AppError, notFound } from '../../infra/errors.js';
+import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
+import type { MediaStore } from './media-store.js';
+import type { TrackRow, TracksRepository } from './tracks.repository.js';
+
+/** What the library needs from the transcode queue. */
+interface TranscodeScheduler {
+  enqueue(trackId: string): Promise<void>;
+  cancel(trackId: string): Promise<void>;
+  kick(): void;
+}
+
+export interface TracksServiceOptions {
+  repository: TracksRepository;
+  media: MediaStore;
+  probe: (file: string) => Promise<ProbedMedia>;
+  scheduler: TranscodeScheduler;
+  /** Removes a track's HLS ladder. */
+  removeHls: (trackId: string) => Promise<void>;
+  hlsEnabled: boolean;
+}
+
+const manifestUrl = (trackId: string) => `${API_PREFIX}/tracks/${trackId}/hls/master.m3u8`;
+
+const MIME_TYPES: Record<string, string> = {
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+  mov: 'audio/mp4',
+  aiff: 'audio/aiff',
+  aac: 'audio/aac',
+};
+
+/** The client's file name only ever becomes a title; anything path-like or odd is refused outright. */
+export function titleFromFileName(name: string | undefined): string {
+  if (name === undefined || name === '') return 'Untitled';
+  // eslint-disable-next-line no-control-regex
+  const isHostile = /[/\\\u0000-\u001f\u007f]/.test(name) || /^[A-Za-z]:/.test(name) || Buffer.byteLength(name) > 255 || name === '.' || name === '..';
+  if (isHostile) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The file name must be a plain name (no path, no control characters, at most 255 bytes)');
+  const title = name.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim();
+  return title || 'Untitled';
+}
+
+function toTrackJson(row: TrackRow): Track {
+  return {
+    id: row.id,
+    title: row.title,
+    artist: row.artist,
+    duration_s: row.duration_s,
+    owner_id: row.owner_id,
+    created_at: row.created_at,
+    stream_status: row.job_status ?? 'pending',
+    stream_progress: row.job_progress ?? 0,
+    stream_manifest_url: row.job_status === 'ready' ? manifestUrl(row.id) : null,
+    stream_error: row.job_error,
+  };
+}
+
+export function toStatusEvent(track: Track): TrackStatusEvent {
+  return {
+    track_id: track.id,
+    stream_status: track.stream_status,
+    stream_progress: track.stream_progress,
+    stream_manifest_url: track.stream_manifest_url,
+    stream_error: track.stream_error,
+  };
+}
+
+export class TracksService {
+  /** Set by the composition root: forget cached stream data of a deleted track. */
+  onRemoved: (trackId: string) => void = () => undefined;
+
+  constructor(private readonly options: TracksServiceOptions) {}
+
+  /**
+   * An upload already streamed to `tempPath`: probe it, then keep it under a new id with its track row
+   * and job row. Any refusal removes the temp file, so nothing of a rejected upload stays.
+   */
+  async create(owner: User, upload: { tempPath: string; fileName: string; title?: string; artist?: string }): Promise<Track> {
+    const { media, repository } = this.options;
+    let isAdopted = false;
+    const id = randomUUID();
+    try {
+      let probed: ProbedMedia;
+      try {
+        probed = await this.options.probe(upload.tempPath);
+      } catch (error) {
+        if (error instanceof MediaRejectedError) throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, error.message);
+        throw error;
+      }
+      const { size } = await fs.stat(upload.tempPath);
+      await media.adoptUpload(upload.tempPath, id);
+      isAdopted = true;
+      const at = new Date().toISOString();
+      await repository.insert(
+        {
+          id,
+          owner_id: owner.id,
+          title: upload.title ?? probed.title ?? upload.fileName,
+          artist: upload.artist ?? probed.artist ?? owner.display_name,
+          duration_s: probed.durationS,
+          demuxer: probed.demuxer,
+          codec: probed.codec,
+          bit_rate: probed.bitRate === null ? null : Math.round(probed.bitRate),
+          sample_rate: probed.sampleRate,
+          channels: probed.channels,
+          size_bytes: size,
+          created_at: at,
+          updated_at: at,
+        },
+        { withJob: this.options.hlsEnabled },
+      );
+    } catch (error) {
+      await fs.rm(upload.tempPath, { force: true });
+      if (isAdopted) await media.removeOriginal(id);
+      throw error;
+    }
+    if (this.options.hlsEnabled) this.options.scheduler.kick();
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<Track> {
+    const row = await this.options.repository.get(id);
+    if (!row) throw notFound('Track');
+    return toTrackJson(row);
+  }
+
+  async list(limit: number, offset: number): Promise<TrackList> {
+    const { rows, total } = await this.options.repository.list(limit, offset);
+    return { tracks: rows.map(toTrackJson), total };
+  }
+
+  private async requireOwned(user: User, id: string): Promise<Track> {
+    const track = await this.get(id);
+    if (track.owner_id !== user.id) throw new AppError(403, ErrorCode.FORBIDDEN, 'Only the owner of the track can change it');
+    return track;
+  }
+
+  async update(user: User, id: string, changes: { title?: string; artist?: string }): Promise<Track> {
+    await this.requireOwned(user, id);
+    await this.options.repository.update(id, changes);
+    return this.get(id);
+  }
+
+  /** Stops its encode first, so no FFmpeg writes into a folder being removed. */
+  async delete(user: User, id: string): Promise<void> {
+    await this.requireOwned(user, id);
+    await this.options.scheduler.cancel(id);
+    await this.options.repository.delete(id);
+    await Promise.all([this.options.media.removeOriginal(id), this.options.removeHls(id)]);
+    this.onRemoved(id);
+  }
+
+  /** The track plus the rungs of its ready ladder (empty until ready). */
+  async streamState(id: string): Promise<{ track: Track; rungs: number[] }> {
+    const row = await this.options.repository.get(id);
+    if (!row) throw notFound('Track');
+    const rungs = row.job_status === 'ready' && row.job_rungs ? (JSON.parse(row.job_rungs) as number[]) : [];
+    return { track: toTrackJson(row), rungs };
+  }
+
+  async status(id: string): Promise<HlsStatus> {
+    const track = await this.get(id);
+    return { track_id: id, status: track.stream_status, progress: track.stream_progress, error: track.stream_error };
+  }
+
+  /** (Re)starts transcoding; an existing ladder keeps playing until the new one is swapped in. */
+  async retranscode(user: User, id: string): Promise<HlsStatus> {
+    await this.requireOwned(user, id);
+    await this.options.scheduler.enqueue(id);
+    return this.status(id);
+  }
+
+  async original(id: string): Promise<{ path: string; size: number; contentType: string; modifiedAt: Date }> {
+    const row = await this.options.repository.get(id);
+    if (!row) throw notFound('Track');
+    const file = this.options.media.originalPath(id);
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) throw notFound('Original file');
+    return { path: file, size: stat.size, contentType: MIME_TYPES[row.demuxer] ?? 'application/octet-stream', modifiedAt: stat.mtime };
+  }
+}

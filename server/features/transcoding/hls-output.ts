@@ -1,0 +1,143 @@
+/**
+ * Where HLS output lives and how it becomes visible: written into a temp dir beside the final one,
+ * verified, then renamed into place in one step, so a crash leaves either no HLS or a complete one.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { type LadderPlan, rungName, SEGMENT_PATTERN } from './ffmpeg-args.js';
+
+const TEMP_PREFIX = '.tmp-';
+const OLD_PREFIX = '.old-';
+
+export class HlsLayout {
+  constructor(readonly root: string) {}
+
+  trackDir(trackId: string): string {
+    return path.join(this.root, trackId);
+  }
+
+  /**
+   * A fresh name per attempt: a FFmpeg orphaned by a crash can never write into a later attempt.
+   * Whoever holds the job now owns the track, so an earlier attempt's leftovers (an instance that died
+   * in team mode) go first.
+   */
+  async makeTempDir(trackId: string): Promise<string> {
+    await this.removeLeftovers(trackId);
+    await fs.mkdir(this.root, { recursive: true });
+    const dir = path.join(this.root, `${TEMP_PREFIX}${trackId}-${randomBytes(4).toString('hex')}`);
+    await fs.mkdir(dir);
+    return dir;
+  }
+
+  /** Atomic swap into `<root>/<trackId>` (a previous ladder is moved aside first, then removed). */
+  async publish(tempDir: string, trackId: string): Promise<void> {
+    const finalDir = this.trackDir(trackId);
+    const old = path.join(this.root, `${OLD_PREFIX}${trackId}-${randomBytes(4).toString('hex')}`);
+    const hadOld = await fs.rename(finalDir, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    await fs.rename(tempDir, finalDir);
+    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  }
+
+  async remove(trackId: string): Promise<void> {
+    await fs.rm(this.trackDir(trackId), { recursive: true, force: true });
+  }
+
+  /**
+   * Whatever a crash left half-written goes: all of it at a solo start, one track's before a new attempt
+   * (team instances share the media dir, so one must never sweep another's work in progress).
+   */
+  async removeLeftovers(trackId?: string): Promise<string[]> {
+    const entries = await fs.readdir(this.root).catch(() => [] as string[]);
+    const prefixes = [TEMP_PREFIX, OLD_PREFIX].map((prefix) => (trackId ? `${prefix}${trackId}-` : prefix));
+    const leftovers = entries.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.root, name), { recursive: true, force: true })));
+    return leftovers;
+  }
+}
+
+export interface VariantSummary {
+  kbps: number;
+  segmentDurations: number[];
+  totalBytes: number;
+  peakBitsPerSecond: number;
+}
+
+class HlsVerificationError extends Error {
+  constructor(message: string) {
+    super(`HLS output failed verification: ${message}`);
+    this.name = 'HlsVerificationError';
+  }
+}
+
+/** Reads one VOD variant playlist: segment names and durations, checking the shape on the way. */
+function parseVariantPlaylist(text: string): Array<{ uri: string; durationS: number }> {
+  const lines = text.split('\n').map((line) => line.trim());
+  if (lines[0] !== '#EXTM3U') throw new HlsVerificationError('playlist does not start with #EXTM3U');
+  if (!lines.includes('#EXT-X-ENDLIST')) throw new HlsVerificationError('playlist has no #EXT-X-ENDLIST');
+  const segments: Array<{ uri: string; durationS: number }> = [];
+  let duration: number | null = null;
+  for (const line of lines) {
+    const extinf = /^#EXTINF:([\d.]+),/.exec(line);
+    if (extinf) duration = Number(extinf[1]);
+    else if (line && !line.startsWith('#')) {
+      if (duration === null || !SEGMENT_PATTERN.test(line)) throw new HlsVerificationError(`unexpected playlist entry ${line}`);
+      segments.push({ uri: line, durationS: duration });
+      duration = null;
+    }
+  }
+  if (segments.length === 0) throw new HlsVerificationError('playlist lists no segment');
+  return segments;
+}
+
+/**
+ * Every variant ends with #EXT-X-ENDLIST, every segment exists and is non-empty, the total duration
+ * agrees with the probe, and segment boundaries are identical across rungs (so ABR switches cleanly).
+ */
+export async function verifyLadder(dir: string, plan: LadderPlan, expectedDurationS: number): Promise<VariantSummary[]> {
+  const summaries: VariantSummary[] = [];
+  for (const kbps of plan.rungs) {
+    const variantDir = path.join(dir, rungName(kbps));
+    const segments = parseVariantPlaylist(await fs.readFile(path.join(variantDir, 'playlist.m3u8'), 'utf8'));
+    let totalBytes = 0;
+    let peakBitsPerSecond = 0;
+    for (const segment of segments) {
+      const { size } = await fs.stat(path.join(variantDir, segment.uri));
+      if (size === 0) throw new HlsVerificationError(`${rungName(kbps)}/${segment.uri} is empty`);
+      totalBytes += size;
+      if (segment.durationS > 0) peakBitsPerSecond = Math.max(peakBitsPerSecond, (size * 8) / segment.durationS);
+    }
+    const total = segments.reduce((sum, s) => sum + s.durationS, 0);
+    if (Math.abs(total - expectedDurationS) > Math.max(0.5, expectedDurationS * 0.005)) {
+      throw new HlsVerificationError(`${rungName(kbps)} lasts ${total.toFixed(2)} s, the source ${expectedDurationS.toFixed(2)} s`);
+    }
+    summaries.push({ kbps, segmentDurations: segments.map((s) => s.durationS), totalBytes, peakBitsPerSecond });
+  }
+  const [first, ...others] = summaries;
+  for (const other of others) {
+    const isAligned =
+      other.segmentDurations.length === first!.segmentDurations.length &&
+      other.segmentDurations.every((d, i) => Math.abs(d - first!.segmentDurations[i]!) < 0.001);
+    if (!isAligned) throw new HlsVerificationError(`segments of ${rungName(other.kbps)} do not line up with ${rungName(first!.kbps)}`);
+  }
+  return summaries;
+}
+
+/** Master playlist: peak and average bandwidth measured from the segments actually written. */
+export function buildMasterPlaylist(variants: VariantSummary[]): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const variant of variants) {
+    const totalS = variant.segmentDurations.reduce((sum, d) => sum + d, 0);
+    const average = Math.ceil((variant.totalBytes * 8) / totalS);
+    const peak = Math.max(Math.ceil(variant.peakBitsPerSecond), average);
+    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${peak},AVERAGE-BANDWIDTH=${average},CODECS="mp4a.40.2"`);
+    lines.push(`${rungName(variant.kbps)}/playlist.m3u8`);
+  }
+  return `${lines.join('\n')}\n`;
+}

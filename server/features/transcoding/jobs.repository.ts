@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { SqlDialect } from '../../infra/db/database.js';
+import type { DB } from '../../infra/db/schema.js';
+import type { SourceMedia } from './ffmpeg-args.js';
+
+export interface ClaimedJob {
+  id: string;
+  trackId: string;
+  attempts: number;
+  source: SourceMedia;
+}
+
+/** The queue's view of job persistence (a port, so the queue itself never writes SQL). */
+export interface JobStore {
+  /** Creates or resets the track's job to pending. */
+  enqueue(trackId: string): Promise<void>;
+  claimNext(leaseMs: number): Promise<ClaimedJob | null>;
+  setProgress(jobId: string, progress: number, leaseMs: number): Promise<void>;
+  /** false when the job no longer exists (its track was deleted meanwhile). */
+  markReady(jobId: string, rungs: number[]): Promise<boolean>;
+  markFailed(jobId: string, error: string): Promise<void>;
+  /** Back to pending without counting the attempt (graceful shutdown). */
+  release(jobId: string): Promise<void>;
+  /** Processing jobs whose worker is gone go back to pending; `all` at a solo start. */
+  requeueInterrupted(options: { all: boolean }): Promise<number>;
+}
+
+const now = () => new Date().toISOString();
+const leaseUntil = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+export class JobsRepository implements JobStore {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async enqueue(trackId: string): Promise<void> {
+    const at = now();
+    await this.db
+      .insertInto('transcode_jobs')
+      .values({ id: randomUUID(), track_id: trackId, status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: at, updated_at: at })
+      .onConflict((oc) =>
+        oc.column('track_id').doUpdateSet({ status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: at, updated_at: at }),
+      )
+      .execute();
+  }
+
+  /**
+   * Oldest pending job, flipped to processing with a compare-and-set on its status, so two workers
+   * (team mode) never both win it; PostgreSQL also skips rows another claimer holds locked.
+   */
+  async claimNext(leaseMs: number): Promise<ClaimedJob | null> {
+    return this.db.transaction().execute(async (trx) => {
+      let candidate = trx.selectFrom('transcode_jobs').select('id').where('status', '=', 'pending').orderBy('created_at').limit(1);
+      if (this.dialect === 'postgres') candidate = candidate.forUpdate().skipLocked();
+      const row = await candidate.executeTakeFirst();
+      if (!row) return null;
+      const claimed = await trx
+        .updateTable('transcode_jobs')
+        .set({ status: 'processing', progress: 0, attempts: sql`attempts + 1`, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .returning(['id', 'track_id', 'attempts'])
+        .executeTakeFirst();
+      if (!claimed) return null;
+      const track = await trx
+        .selectFrom('tracks')
+        .select(['demuxer', 'codec', 'bit_rate', 'sample_rate', 'channels', 'duration_s'])
+        .where('id', '=', claimed.track_id)
+        .executeTakeFirstOrThrow();
+      return {
+        id: claimed.id,
+        trackId: claimed.track_id,
+        attempts: claimed.attempts,
+        source: {
+          demuxer: track.demuxer,
+          codec: track.codec,
+          bitRate: track.bit_rate,
+          sampleRate: track.sample_rate,
+          channels: track.channels,
+          durationS: track.duration_s,
+        },
+      };
+    });
+  }
+
+  async setProgress(jobId: string, progress: number, leaseMs: number): Promise<void> {
+    await this.db
+      .updateTable('transcode_jobs')
+      .set({ progress, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+
+  async markReady(jobId: string, rungs: number[]): Promise<boolean> {
+    const result = await this.db
+      .updateTable('transcode_jobs')
+      .set({ status: 'ready', progress: 100, error: null, rungs: JSON.stringify(rungs), lease_expires_at: null, updated_at: now() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async markFailed(jobId: string, error: string): Promise<void> {
+    await this.db
+      .updateTable('transcode_jobs')
+      .set({ status: 'failed', error: error.slice(0, 500), lease_expires_at: null, updated_at: now() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+
+  async release(jobId: string): Promise<void> {
+    await this.db
+      .updateTable('transcode_jobs')
+      .set({ status: 'pending', progress: 0, attempts: sql`attempts - 1`, lease_expires_at: null, updated_at: now() })
+      .where('id', '=', jobId)
+      .where('status', '=', 'processing')
+      .execute();
+  }
+
+  async requeueInterrupted({ all }: { all: boolean }): Promise<number> {
+    let query = this.db
+      .updateTable('transcode_jobs')
+      .set({ status: 'pending', progress: 0, lease_expires_at: null, updated_at: now() })
+      .where('status', '=', 'processing');
+    if (!all) query = query.where('lease_expires_at', '<', now());
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
