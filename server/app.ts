@@ -194,8 +194,8 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     if (!lookup.ok) throw new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, lookup.error);
     return lookup.binaries;
   };
-  const store = new MediaStore(config.dataDir);
-  await store.init();
+  const store = new MediaStore(config.mediaDir);
+  await store.init({ ownsAll: config.mode === 'solo' });
   const layout = new HlsLayout(store.hlsDir);
   if (config.mode === 'solo') await layout.removeLeftovers();
   const transcoder = new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder });
@@ -205,6 +205,8 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     originalPath: (trackId) => store.originalPath(trackId),
     cores: config.transcodeCores,
     ownsAllJobs: config.mode === 'solo',
+    leaseMs: config.jobLeaseMs,
+    pollMs: Math.min(5000, config.jobLeaseMs / 2),
     log: app.log,
   });
   const tracks = new TracksService({
@@ -219,7 +221,7 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
   const hls = new HlsService({
     tracks,
     hlsRoot: store.hlsDir,
-    tokens: new StreamTokens(loadStreamKeys(config.dataDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now }),
+    tokens: new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now }),
     cache: new SegmentCache(config.hlsCacheBytes),
     read: options.hlsRead,
   });

@@ -6,6 +6,8 @@ import type { ServerMode } from '../src/shared/api.js';
 export interface Config {
   mode: ServerMode;
   dataDir: string;
+  /** Uploads, HLS ladders and the stream-token key: shared by team instances (VEZA_MEDIA_DIR, default `<dataDir>/media`). */
+  mediaDir: string;
   host: string;
   port: number;
   databaseUrl: string | null;
@@ -32,6 +34,8 @@ export interface Config {
   streamTokenTtlS: number;
   /** Stream-token keys `kid:secret,…`, first one signs (VEZA_STREAM_KEYS; team mode). Unset: a key file in the data dir. */
   streamKeys: Array<{ kid: string; secret: string }> | null;
+  /** Team mode: a transcode job whose worker was silent this long is claimed again (VEZA_JOB_LEASE_S, default 60). */
+  jobLeaseMs: number;
   /** Memory for hot HLS files (VEZA_HLS_CACHE_MB, default 64). */
   hlsCacheBytes: number;
 }
@@ -64,9 +68,11 @@ function defaultDataDir(platform = process.platform, env: Env = process.env): st
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const databaseUrl = readUrl(env, 'VEZA_DATABASE_URL', ['postgres:', 'postgresql:']);
   const mode: ServerMode = databaseUrl ? 'team' : 'solo';
+  const dataDir = path.resolve(nonEmpty(env.VEZA_DATA_DIR) ?? defaultDataDir());
   const config: Config = {
     mode,
-    dataDir: path.resolve(nonEmpty(env.VEZA_DATA_DIR) ?? defaultDataDir()),
+    dataDir,
+    mediaDir: path.resolve(nonEmpty(env.VEZA_MEDIA_DIR) ?? path.join(dataDir, 'media')),
     host: readHost(env),
     port: readPort(env),
     databaseUrl,
@@ -85,6 +91,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     streamTokenTtlS: readPositiveInt(env, 'VEZA_STREAM_TOKEN_TTL_S', 3600),
     streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
     hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
+    jobLeaseMs: readPositiveInt(env, 'VEZA_JOB_LEASE_S', 60) * 1000,
   };
   return { ...config, ...overrides };
 }

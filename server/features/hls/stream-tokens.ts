@@ -63,14 +63,25 @@ export class StreamTokens {
  * `<dataDir>/stream-keys.json` (mode 0600), created with one random key at first start.
  * To rotate: add a key id with a new secret and make it `current`.
  */
-export function loadStreamKeys(dataDir: string, configured: Array<{ kid: string; secret: string }> | null): StreamKeys {
+export function loadStreamKeys(mediaDir: string, configured: Array<{ kid: string; secret: string }> | null): StreamKeys {
   if (configured && configured.length > 0) {
     return { current: configured[0]!.kid, keys: Object.fromEntries(configured.map(({ kid, secret }) => [kid, Buffer.from(secret, 'utf8')])) };
   }
-  const file = path.join(dataDir, 'stream-keys.json');
+  // Beside the media every instance serves, so team instances sharing the media dir share the key.
+  const file = path.join(mediaDir, 'stream-keys.json');
   if (!fs.existsSync(file)) {
+    fs.mkdirSync(mediaDir, { recursive: true, mode: 0o700 });
     const initial = { current: 'k1', keys: { k1: randomBytes(32).toString('base64') } };
-    fs.writeFileSync(file, `${JSON.stringify(initial, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    // Written aside, then linked into place: instances starting together never read half a file.
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(temp, `${JSON.stringify(initial, null, 2)}\n`, { mode: 0o600 });
+    try {
+      fs.linkSync(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
   }
   const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { current: string; keys: Record<string, string> };
   for (const kid of Object.keys(stored.keys)) if (!KID.test(kid)) throw new Error(`${file}: key id "${kid}" must be 1-16 of [a-z0-9]`);

@@ -3,8 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Files of the media library, all under `<dataDir>/media/`: originals under server-generated ids
- * (never the client's file name), uploads in progress in `tmp/`, HLS ladders in `hls/<track-id>/`.
+ * Files of the media library, all under the media dir (`<dataDir>/media`, or VEZA_MEDIA_DIR shared by
+ * team instances): originals under server-generated ids (never the client's file name), uploads in
+ * progress in `tmp/`, HLS ladders in `hls/<track-id>/`.
  */
 export class MediaStore {
   readonly root: string;
@@ -12,17 +13,30 @@ export class MediaStore {
   readonly tempDir: string;
   readonly hlsDir: string;
 
-  constructor(dataDir: string) {
-    this.root = path.join(dataDir, 'media');
+  constructor(mediaDir: string) {
+    this.root = mediaDir;
     this.originalsDir = path.join(this.root, 'originals');
     this.tempDir = path.join(this.root, 'tmp');
     this.hlsDir = path.join(this.root, 'hls');
   }
 
-  /** Creates the folders and drops uploads a crash left half-received. */
-  async init(): Promise<void> {
-    await fs.rm(this.tempDir, { recursive: true, force: true });
+  /**
+   * Creates the folders and drops uploads a crash left half-received: all of them when this instance
+   * owns the media dir (solo), else only those older than a day (team instances share `tmp/`).
+   */
+  async init({ ownsAll }: { ownsAll: boolean }): Promise<void> {
+    if (ownsAll) await fs.rm(this.tempDir, { recursive: true, force: true });
+    else await this.removeStaleUploads(24 * 3600_000);
     for (const dir of [this.originalsDir, this.tempDir, this.hlsDir]) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  private async removeStaleUploads(olderThanMs: number): Promise<void> {
+    const names = await fs.readdir(this.tempDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const file = path.join(this.tempDir, name);
+      const stat = await fs.stat(file).catch(() => null);
+      if (stat && Date.now() - stat.mtimeMs > olderThanMs) await fs.rm(file, { force: true });
+    }
   }
 
   newUploadPath(): string {

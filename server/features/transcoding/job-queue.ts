@@ -23,6 +23,8 @@ export interface JobQueueOptions {
   maxAttempts?: number;
   /** How often to look for jobs queued by other instances and for expired leases. */
   pollMs?: number;
+  /** A claimed job is renewed every third of this; a worker silent for this long has died (team mode). */
+  leaseMs?: number;
   /** Minimum interval between two progress events of one job. */
   progressIntervalMs?: number;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -32,8 +34,6 @@ interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
 }
-
-const LEASE_MS = 60_000;
 
 export class JobQueue extends EventEmitter<JobEvents> {
   private readonly running = new Map<string, RunningJob>();
@@ -104,12 +104,16 @@ export class JobQueue extends EventEmitter<JobEvents> {
       });
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 60_000;
+  }
+
   private async fill(): Promise<void> {
     while (!this.isClosing && this.busyCores < this.options.cores) {
-      const job = await this.options.store.claimNext(LEASE_MS);
+      const job = await this.options.store.claimNext(this.leaseMs);
       if (!job) return;
       if (job.attempts > (this.options.maxAttempts ?? 3)) {
-        await this.options.store.markFailed(job.id, 'Transcoding was interrupted too many times');
+        await this.options.store.markFailed(job, 'Transcoding was interrupted too many times');
         this.emit('job:failed', { jobId: job.id, trackId: job.trackId, error: 'Transcoding was interrupted too many times' });
         continue;
       }
@@ -117,7 +121,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
       const cores = Math.max(1, Math.min(this.options.cores - this.busyCores, plan.rungs.length));
       this.busyCores += cores;
       const controller = new AbortController();
-      const done = this.run(job, cores, controller.signal).finally(() => {
+      const done = this.run(job, cores, controller).finally(() => {
         this.busyCores -= cores;
         this.running.delete(job.trackId);
         this.kick();
@@ -126,11 +130,20 @@ export class JobQueue extends EventEmitter<JobEvents> {
     }
   }
 
-  private async run(job: ClaimedJob, cores: number, signal: AbortSignal): Promise<void> {
+  private async run(job: ClaimedJob, cores: number, controller: AbortController): Promise<void> {
     const { store } = this.options;
+    const { signal } = controller;
     const interval = this.options.progressIntervalMs ?? 500;
     let lastProgress = -1;
     let lastAt = 0;
+    // The lease is renewed on a clock of its own: progress can stand still for minutes on a long track.
+    // Losing it means another instance took the job over, so this encode stops before publishing.
+    const heartbeat = setInterval(() => {
+      store.setProgress(job, Math.max(0, lastProgress), this.leaseMs).then(
+        (isHeld) => isHeld || controller.abort(new Error('lease lost')),
+        () => undefined, // the store blinked: the next beat tries again
+      );
+    }, this.leaseMs / 3);
     this.emit('job:progress', { jobId: job.id, trackId: job.trackId, progress: 0 });
     try {
       const { rungs } = await this.options.transcoder.transcode({
@@ -144,23 +157,26 @@ export class JobQueue extends EventEmitter<JobEvents> {
           if (progress === lastProgress || at - lastAt < interval) return;
           lastProgress = progress;
           lastAt = at;
-          void store.setProgress(job.id, progress, LEASE_MS).catch(() => undefined);
+          void store.setProgress(job, progress, this.leaseMs).catch(() => undefined);
           this.emit('job:progress', { jobId: job.id, trackId: job.trackId, progress });
         },
       });
-      if (await store.markReady(job.id, rungs)) {
+      if (await store.markReady(job, rungs)) {
         this.emit('job:ready', { jobId: job.id, trackId: job.trackId, rungs });
       } else {
-        await this.options.transcoder.discard(job.trackId);
+        // Another worker holds the job now and publishes the same ladder itself: leave its files alone.
+        this.options.log?.warn({ trackId: job.trackId }, 'transcode finished after its lease was lost');
       }
     } catch (error) {
       const reason = signal.aborted ? (signal.reason as Error | undefined)?.message : undefined;
-      if (reason === 'shutdown') return void (await store.release(job.id).catch(() => undefined));
-      if (reason === 'cancelled') return;
+      if (reason === 'shutdown') return void (await store.release(job).catch(() => undefined));
+      if (reason === 'cancelled' || reason === 'lease lost') return;
       const message = error instanceof FfmpegError ? `FFmpeg ${error.message}` : (error as Error).message;
       this.options.log?.warn({ err: error, trackId: job.trackId }, 'transcode failed');
-      await store.markFailed(job.id, message).catch(() => undefined);
+      await store.markFailed(job, message).catch(() => undefined);
       this.emit('job:failed', { jobId: job.id, trackId: job.trackId, error: message });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

@@ -11,17 +11,24 @@ export interface ClaimedJob {
   source: SourceMedia;
 }
 
+/**
+ * A claim is fenced by its attempt number: once a lease runs out and another worker claims the job
+ * (attempts + 1), every write of the old claimer matches no row.
+ */
+type JobClaim = Pick<ClaimedJob, 'id' | 'attempts'>;
+
 /** The queue's view of job persistence (a port, so the queue itself never writes SQL). */
 export interface JobStore {
   /** Creates or resets the track's job to pending. */
   enqueue(trackId: string): Promise<void>;
   claimNext(leaseMs: number): Promise<ClaimedJob | null>;
-  setProgress(jobId: string, progress: number, leaseMs: number): Promise<void>;
-  /** false when the job no longer exists (its track was deleted meanwhile). */
-  markReady(jobId: string, rungs: number[]): Promise<boolean>;
-  markFailed(jobId: string, error: string): Promise<void>;
+  /** Records progress and extends the lease; false when the claim is no longer held. */
+  setProgress(claim: JobClaim, progress: number, leaseMs: number): Promise<boolean>;
+  /** false when the claim is no longer held (track deleted, or the job went to another worker). */
+  markReady(claim: JobClaim, rungs: number[]): Promise<boolean>;
+  markFailed(claim: JobClaim, error: string): Promise<void>;
   /** Back to pending without counting the attempt (graceful shutdown). */
-  release(jobId: string): Promise<void>;
+  release(claim: JobClaim): Promise<void>;
   /** Processing jobs whose worker is gone go back to pending; `all` at a solo start. */
   requeueInterrupted(options: { all: boolean }): Promise<number>;
 }
@@ -85,41 +92,36 @@ export class JobsRepository implements JobStore {
     });
   }
 
-  async setProgress(jobId: string, progress: number, leaseMs: number): Promise<void> {
-    await this.db
-      .updateTable('transcode_jobs')
+  async setProgress(claim: JobClaim, progress: number, leaseMs: number): Promise<boolean> {
+    const result = await this.held(claim)
       .set({ progress, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
-      .where('id', '=', jobId)
-      .where('status', '=', 'processing')
-      .execute();
-  }
-
-  async markReady(jobId: string, rungs: number[]): Promise<boolean> {
-    const result = await this.db
-      .updateTable('transcode_jobs')
-      .set({ status: 'ready', progress: 100, error: null, rungs: JSON.stringify(rungs), lease_expires_at: null, updated_at: now() })
-      .where('id', '=', jobId)
-      .where('status', '=', 'processing')
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async markFailed(jobId: string, error: string): Promise<void> {
-    await this.db
-      .updateTable('transcode_jobs')
-      .set({ status: 'failed', error: error.slice(0, 500), lease_expires_at: null, updated_at: now() })
-      .where('id', '=', jobId)
-      .where('status', '=', 'processing')
+  async markReady(claim: JobClaim, rungs: number[]): Promise<boolean> {
+    const result = await this.held(claim)
+      .set({ status: 'ready', progress: 100, error: null, rungs: JSON.stringify(rungs), lease_expires_at: null, updated_at: now() })
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async markFailed(claim: JobClaim, error: string): Promise<void> {
+    await this.held(claim).set({ status: 'failed', error: error.slice(0, 500), lease_expires_at: null, updated_at: now() }).execute();
+  }
+
+  async release(claim: JobClaim): Promise<void> {
+    await this.held(claim)
+      .set({ status: 'pending', progress: 0, attempts: sql`attempts - 1`, lease_expires_at: null, updated_at: now() })
       .execute();
   }
 
-  async release(jobId: string): Promise<void> {
-    await this.db
+  private held(claim: JobClaim) {
+    return this.db
       .updateTable('transcode_jobs')
-      .set({ status: 'pending', progress: 0, attempts: sql`attempts - 1`, lease_expires_at: null, updated_at: now() })
-      .where('id', '=', jobId)
+      .where('id', '=', claim.id)
       .where('status', '=', 'processing')
-      .execute();
+      .where('attempts', '=', claim.attempts);
   }
 
   async requeueInterrupted({ all }: { all: boolean }): Promise<number> {

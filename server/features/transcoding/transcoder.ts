@@ -49,11 +49,6 @@ export class Transcoder {
     return cores >= 2 ? plan.rungs.length : 1;
   }
 
-  /** Removes a track's published ladder (the track was deleted or re-queued while this one finished). */
-  async discard(trackId: string): Promise<void> {
-    await this.options.layout.remove(trackId);
-  }
-
   async transcode(request: TranscodeRequest): Promise<{ rungs: number[] }> {
     const binaries = await this.options.binaries();
     const plan = this.plan(request.source);
