@@ -90,8 +90,10 @@ test('a refused file gets a clear message; rename and delete with confirmation',
 
   const row = page.getByRole('listitem').filter({ hasText: 'Sine Test' });
   await row.getByRole('button', { name: /^Rename / }).click();
-  await row.getByRole('textbox').fill('Sine Final');
-  await row.getByRole('button', { name: 'Save' }).click();
+  // In edit mode the title lives in the input's value, so find the input by its own name.
+  const titleInput = page.getByRole('textbox', { name: 'New title for Sine Test' });
+  await titleInput.fill('Sine Final');
+  await titleInput.press('Enter');
   const renamed = page.getByRole('listitem').filter({ hasText: 'Sine Final' });
   await expect(renamed).toBeVisible();
 

@@ -129,13 +129,19 @@ export async function verifyLadder(dir: string, plan: LadderPlan, expectedDurati
   return summaries;
 }
 
-/** Master playlist: peak and average bandwidth measured from the segments actually written. */
+/**
+ * Master playlist: peak and average bandwidth measured from the segments actually written. BANDWIDTH is
+ * an upper bound, so it is raised where needed to keep the rungs in order: on simple material the
+ * encoder can undershoot a higher rung below a lower one, and players sort levels by BANDWIDTH.
+ */
 export function buildMasterPlaylist(variants: VariantSummary[]): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  for (const variant of variants) {
+  let previousPeak = 0;
+  for (const variant of [...variants].sort((a, b) => a.kbps - b.kbps)) {
     const totalS = variant.segmentDurations.reduce((sum, d) => sum + d, 0);
     const average = Math.ceil((variant.totalBytes * 8) / totalS);
-    const peak = Math.max(Math.ceil(variant.peakBitsPerSecond), average);
+    const peak = Math.max(Math.ceil(variant.peakBitsPerSecond), average, variant.kbps * 1000, previousPeak + 1);
+    previousPeak = peak;
     lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${peak},AVERAGE-BANDWIDTH=${average},CODECS="mp4a.40.2"`);
     lines.push(`${rungName(variant.kbps)}/playlist.m3u8`);
   }

@@ -12,7 +12,7 @@ export interface QualitySelectorProps {
 /** Auto + one entry per HLS level; shows what plays now and the bandwidth estimate. Hidden without HLS levels. */
 export function QualitySelector({ levels, currentLevel, pinnedLevel, bandwidthEstimate, onSelect }: QualitySelectorProps) {
   if (levels.length === 0) return null;
-  const playing = levels[currentLevel]?.label ?? '…';
+  const playing = levels.find((level) => level.index === currentLevel)?.label ?? '…';
   return (
     <div className="quality" role="group" aria-label="Quality">
       <div className="quality-options" role="radiogroup" aria-label="Stream quality">

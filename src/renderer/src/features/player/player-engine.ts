@@ -157,8 +157,12 @@ export class PlayerEngine {
     this.hls = hls;
     this.patch({ mode: 'hls.js' });
     hls.on(Events.MANIFEST_PARSED, (_event, data) => {
-      const levels = data.levels.map((level, index) => ({ index, label: levelLabel(level.url[0] ?? '', level.bitrate), bitrate: level.bitrate }));
-      const pinned = pinnedLabel === 'auto' ? -1 : levels.findIndex((level) => level.label === pinnedLabel);
+      // Listed by nominal rate (the rung's name): hls.js orders by measured average, and on quiet material a
+      // 320k rung can average less than the 256k one. `index` stays hls.js's own.
+      const levels = data.levels
+        .map((level, index) => ({ index, label: levelLabel(level.url[0] ?? '', level.bitrate), bitrate: level.bitrate }))
+        .sort((a, b) => (parseInt(a.label, 10) || a.bitrate / 1000) - (parseInt(b.label, 10) || b.bitrate / 1000));
+      const pinned = pinnedLabel === 'auto' ? -1 : (levels.find((level) => level.label === pinnedLabel)?.index ?? -1);
       if (pinned >= 0) hls.currentLevel = pinned;
       this.patch({ levels, pinnedLevel: pinned });
       if (autoplay) void this.audio.play().catch(() => this.patch({ status: 'paused' }));
@@ -265,7 +269,7 @@ export class PlayerEngine {
 
   /** -1 = Auto (ABR); otherwise pins that level. Remembered across sessions. */
   setLevel = (index: number) => {
-    const level = this.state.levels[index];
+    const level = this.state.levels.find((candidate) => candidate.index === index);
     this.options.quality.set(level ? level.label : 'auto');
     if (this.hls) this.hls.currentLevel = level ? index : -1;
     this.patch({ pinnedLevel: level ? index : -1 });
