@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
 import type { Config } from './config.js';
@@ -232,13 +233,19 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
       (track) => void app.io.to(userRoom(track.owner_id)).emit('track:status', toStatusEvent(track)),
       () => undefined, // deleted meanwhile
     );
+  const jobsFinished = new Counter({ name: 'veza_transcode_jobs_total', help: 'Transcode jobs finished, by outcome', labelNames: ['outcome'] as const, registers: [app.metrics] });
+  new Gauge({ name: 'veza_transcode_jobs_running', help: 'Transcode jobs running in this instance', registers: [app.metrics], collect() { this.set(queue.runningCount); } });
   queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
   queue.on('job:ready', ({ trackId }) => {
     // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory.
     hls.invalidate(trackId);
+    jobsFinished.inc({ outcome: 'ready' });
     void emitStatus(trackId);
   });
-  queue.on('job:failed', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:failed', ({ trackId }) => {
+    jobsFinished.inc({ outcome: 'failed' });
+    void emitStatus(trackId);
+  });
 
   app.decorate('tracks', tracks);
   app.decorate('transcodeQueue', queue);

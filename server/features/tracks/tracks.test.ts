@@ -87,6 +87,9 @@ describe('ladder', () => {
     // Encoders undershoot on simple material; the order and the magnitude are what players rely on.
     bandwidths.forEach((kbps) => expect(kbps).toBeGreaterThan(64));
     for (const [, peak, average] of master.matchAll(/BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/g)) expect(Number(peak)).toBeGreaterThanOrEqual(Number(average));
+    const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    expect(Number(/veza_transcode_jobs_total\{outcome="ready"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toContain('veza_transcode_jobs_running');
   });
 
   it('takes title and artist from tags when the form does not give them', async () => {

@@ -72,6 +72,10 @@ export class JobQueue extends EventEmitter<JobEvents> {
     await job.done;
   }
 
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   isRunning(trackId: string): boolean {
     return this.running.has(trackId);
   }
