@@ -176,7 +176,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await api.register(accountsRoutes, { accounts });
       await api.register(chatRoutes, { chat });
       await api.register(presenceRoutes, { presence, db: app.db.db });
-      await api.register(tracksRoutes, { tracks: media.tracks, media: media.store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg: media.requireFfmpeg });
+      await api.register(tracksRoutes, { tracks: media.tracks, streamTokens: media.streamTokens, media: media.store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg: media.requireFfmpeg });
       if (config.hlsEnabled) await api.register(hlsRoutes, { tracks: media.tracks, hls: media.hls });
     },
     { prefix: API_PREFIX },
@@ -219,10 +219,11 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     hlsEnabled: config.hlsEnabled,
   });
 
+  const streamTokens = new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now });
   const hls = new HlsService({
     tracks,
     hlsRoot: store.hlsDir,
-    tokens: new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now }),
+    tokens: streamTokens,
     cache: new SegmentCache(config.hlsCacheBytes),
     read: options.hlsRead,
   });
@@ -252,7 +253,7 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
   if (config.hlsEnabled) app.addHook('onReady', () => queue.start());
   // preClose: FFmpeg is killed and its job checkpointed before Fastify waits for connections.
   app.addHook('preClose', () => queue.close());
-  return { tracks, store, hls, requireFfmpeg: async () => void (await binaries()) };
+  return { tracks, store, hls, streamTokens, requireFfmpeg: async () => void (await binaries()) };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

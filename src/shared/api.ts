@@ -116,3 +116,13 @@ export const HlsInfoSchema = Type.Object({
   expires_at: Type.Union([Type.Integer(), Type.Null()]),
 });
 export type HlsInfo = Static<typeof HlsInfoSchema>;
+
+/** `GET /tracks/:id/stream-url`: the original for media elements, which cannot send a bearer header. */
+export const StreamUrlSchema = Type.Object({
+  url: Type.String(),
+  /** Unix seconds when the token in url expires. */
+  expires_at: Type.Integer(),
+});
+export type StreamUrl = Static<typeof StreamUrlSchema>;
+
+export const StreamQuerySchema = Type.Object({ token: Type.Optional(Type.String({ maxLength: 512 })) });

@@ -2,6 +2,7 @@
  * Typed socket.io event maps (CONTRACT.md "Chat"): what the client emits and what the server emits.
  * Pure types (no runtime imports), so the renderer can use them with socket.io-client.
  */
+import type { TrackStatusEvent } from './api.js';
 import type { Message, Presence, SearchHit } from './chat.js';
 import type { ErrorCode } from './errors.js';
 
@@ -64,13 +65,6 @@ export interface MessageDeletedEvent {
   message_id: string;
 }
 
-export interface TrackStatusEvent {
-  track_id: string;
-  stream_status: 'pending' | 'processing' | 'ready' | 'failed';
-  stream_progress: number;
-  stream_manifest_url: string | null;
-  stream_error: string | null;
-}
 
 export interface ServerToClientEvents {
   'message:new': (message: Message) => void;

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import {
+  StreamQuerySchema,
+  StreamUrlSchema,
   TrackListQuerySchema,
   TrackListSchema,
   TrackParamsSchema,
@@ -10,13 +12,17 @@ import {
   TrackSchema,
 } from '../../../src/shared/api.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
-import { AppError } from '../../infra/errors.js';
+import { API_PREFIX } from '../../../src/shared/routes.js';
+import { AppError, unauthorized } from '../../infra/errors.js';
+import type { StreamTokens } from '../hls/stream-tokens.js';
 import { parseRange } from './http-range.js';
 import type { MediaStore } from './media-store.js';
 import { titleFromFileName, type TracksService } from './tracks.service.js';
 
 interface TracksRoutesOptions {
   tracks: TracksService;
+  /** Track-scoped, expiring tokens (the HLS ones): an <audio> element cannot send a bearer header. */
+  streamTokens: StreamTokens;
   media: MediaStore;
   maxUploadBytes: number;
   /** Throws a 503 problem when FFmpeg is missing (checked before reading an upload). */
@@ -32,7 +38,11 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
     preservePath: true,
     limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024, parts: 6, headerPairs: 50 },
   });
-  app.addHook('onRequest', app.requireUser);
+  // `/stream` takes a bearer token or a stream token; everything else needs a signed-in user.
+  app.addHook('onRequest', async (request) => {
+    const isStream = request.routeOptions.url?.endsWith('/stream') && typeof (request.query as { token?: unknown }).token === 'string';
+    if (!isStream) await app.requireUser(request);
+  });
 
   app.post('/tracks', { schema: { tags: ['tracks'], consumes: ['multipart/form-data'], response: { 201: TrackSchema } } }, async (request, reply) => {
     if (!request.isMultipart()) throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, 'Send the audio as multipart/form-data with a `file` field');
@@ -96,8 +106,18 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
     return reply.code(204).send();
   });
 
+  /** A ready-to-play URL of the original for media elements, carrying a stream token for this track. */
+  app.get('/tracks/:id/stream-url', { schema: { tags: ['tracks'], params: TrackParamsSchema, response: { 200: StreamUrlSchema } } }, async (request) => {
+    await tracks.get(request.params.id);
+    const issued = opts.streamTokens.issue(request.params.id, request.user!.id);
+    return { url: `${API_PREFIX}/tracks/${request.params.id}/stream?token=${issued.token}`, expires_at: issued.expiresAt };
+  });
+
   /** The original, progressive, with Range: the player's fallback when HLS is off or not ready. */
-  app.get('/tracks/:id/stream', { schema: { tags: ['tracks'], params: TrackParamsSchema } }, async (request, reply) => {
+  app.get('/tracks/:id/stream', { schema: { tags: ['tracks'], params: TrackParamsSchema, querystring: StreamQuerySchema } }, async (request, reply) => {
+    if (request.query.token !== undefined && !opts.streamTokens.verify(request.query.token, request.params.id).ok) {
+      throw unauthorized('Missing or invalid stream token');
+    }
     const original = await tracks.original(request.params.id);
     const range = parseRange(request.headers.range, original.size);
     reply.header('Accept-Ranges', 'bytes').header('Content-Type', original.contentType).header('Last-Modified', original.modifiedAt.toUTCString());

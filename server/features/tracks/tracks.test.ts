@@ -182,6 +182,31 @@ describe('library routes', () => {
     track = (await upload(original, 'range.wav')).json<Track>();
   });
 
+  it('stream-url gives media elements a tokenized URL of the original, scoped to that track', async () => {
+    const issued = await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}/stream-url`, headers: auth() });
+    expect(issued.statusCode).toBe(200);
+    const { url, expires_at } = issued.json<{ url: string; expires_at: number }>();
+    expect(url).toMatch(new RegExp(`^/api/v1/tracks/${track.id}/stream\\?token=`));
+    expect(expires_at).toBeGreaterThan(Date.now() / 1000);
+
+    const part = await t.request({ method: 'GET', url, headers: { range: 'bytes=0-99' } });
+    expect(part.statusCode).toBe(206);
+    expect(part.rawPayload.equals(original.subarray(0, 100))).toBe(true);
+
+    const token = new URL(url, 'http://x').searchParams.get('token')!;
+    const other = (await upload(original, 'other.wav')).json<Track>();
+    for (const [target, query] of [
+      [other.id, `token=${token}`], // another track's token
+      [track.id, `token=${token.slice(0, -2)}`], // truncated
+      [track.id, 'token='], // empty
+    ] as const) {
+      const refused = await t.request({ method: 'GET', url: `/api/v1/tracks/${target}/stream?${query}` });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.rawPayload.length).toBeLessThan(400); // a problem body, no media bytes
+    }
+    expect((await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}/stream` })).statusCode).toBe(401);
+  });
+
   it('serves the original with Range', async () => {
     const full = await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}/stream`, headers: auth() });
     expect(full.statusCode).toBe(200);

@@ -99,13 +99,6 @@ export function createApiClient({ baseUrl, getToken, onUnauthorized }: ApiClient
     return { result, abort: () => xhr.abort() };
   }
 
-  /** A protected file as a blob (the original for the player fallback: <audio> cannot send headers). */
-  async function blob(path: string): Promise<Blob> {
-    const response = await fetch(url(path), { headers: headers() });
-    if (!response.ok) throw problemFromBody(response.status, await response.json().catch(() => null));
-    return response.blob();
-  }
-
   return {
     baseUrl,
     url,
@@ -114,6 +107,5 @@ export function createApiClient({ baseUrl, getToken, onUnauthorized }: ApiClient
     patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
     delete: (path: string) => request<void>('DELETE', path),
     upload,
-    blob,
   };
 }

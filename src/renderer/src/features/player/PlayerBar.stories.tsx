@@ -37,7 +37,11 @@ function EngineView({ engine }: { engine: PlayerEngine }) {
   return <PlayerBarView state={state} actions={engine} />;
 }
 
-const wav = http.get('/api/v1/tracks/:id/stream', () => new HttpResponse(silentWav(2), { headers: { 'Content-Type': 'audio/wav' } }));
+const wavFile = http.get('/api/v1/tracks/:id/stream', () => new HttpResponse(silentWav(2), { headers: { 'Content-Type': 'audio/wav' } }));
+const wavUrl = http.get('/api/v1/tracks/:id/stream-url', ({ params }) =>
+  HttpResponse.json({ url: `/api/v1/tracks/${String(params.id)}/stream?token=story`, expires_at: Math.floor(Date.now() / 1000) + 3600 }),
+);
+const wav = [wavUrl, wavFile];
 const info = http.get('/api/v1/tracks/:id/hls/info', ({ params }) =>
   HttpResponse.json({
     track_id: params.id,
@@ -72,7 +76,7 @@ const playing: PlayerState = {
 /** HLS active: the quality selector lists Auto + 128k/256k/320k, the level playing and the estimate. */
 export const Default: Story = {
   args: { state: playing },
-  parameters: { msw: { handlers: [info, wav] } },
+  parameters: { msw: { handlers: [info, ...wav] } },
 };
 
 /** The track is still being transcoded: the bar says how far along it is. */
@@ -87,7 +91,7 @@ export const Loading: Story = {
 export const Error: Story = {
   render: () => <LivePlayer />,
   parameters: {
-    msw: { handlers: [info, http.get('/api/v1/tracks/:id/hls/master.m3u8', () => new HttpResponse('broken', { status: 500 })), wav] },
+    msw: { handlers: [info, http.get('/api/v1/tracks/:id/hls/master.m3u8', () => new HttpResponse('broken', { status: 500 })), ...wav] },
   },
 };
 
@@ -95,6 +99,6 @@ export const Error: Story = {
 export const NoHLS: Story = {
   render: () => <LivePlayer />,
   parameters: {
-    msw: { handlers: [http.get('/api/v1/tracks/:id/hls/info', () => HttpResponse.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'Not found', code: 'NOT_FOUND' }, { status: 404 })), wav] },
+    msw: { handlers: [http.get('/api/v1/tracks/:id/hls/info', () => HttpResponse.json({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'Not found', code: 'NOT_FOUND' }, { status: 404 })), ...wav] },
   },
 };

@@ -1,6 +1,6 @@
 import Hls, { ErrorDetails, ErrorTypes, Events, type ErrorData } from 'hls.js';
 import type { ApiClient } from '../../lib/api';
-import type { HlsInfo, Track } from '../../lib/types';
+import type { HlsInfo, StreamUrl, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
 
 /** How the current track reaches the <audio> element. */
@@ -65,7 +65,6 @@ export class PlayerEngine {
   private hls: Hls | null = null;
   private streamToken: string | null = null;
   private renewTimer: number | undefined;
-  private originalUrl: string | null = null;
   /** Bumped on each load so late answers for an older track are ignored. */
   private generation = 0;
   private readonly audio: HTMLAudioElement;
@@ -208,12 +207,10 @@ export class PlayerEngine {
     if (!track) return;
     this.patch({ mode: 'original', levels: [], currentLevel: -1, fallbackReason: reason });
     try {
-      // <audio> cannot send the bearer header, so the original is fetched and played from memory.
-      const blob = await this.options.api.blob(`/tracks/${track.id}/stream`);
+      // <audio> cannot send the bearer header: the URL carries a stream token, and Range keeps it progressive.
+      const { url } = await this.options.api.get<StreamUrl>(`/tracks/${track.id}/stream-url`);
       if (generation !== this.generation) return;
-      this.revokeOriginal();
-      this.originalUrl = URL.createObjectURL(blob);
-      this.audio.src = this.originalUrl;
+      this.audio.src = this.absolute(url);
       await this.startAudio(startAt, autoplay);
     } catch (error) {
       if (generation !== this.generation) return;
@@ -234,7 +231,7 @@ export class PlayerEngine {
   private scheduleRenewal(info: HlsInfo, generation: number) {
     window.clearTimeout(this.renewTimer);
     const margin = this.options.renewMarginMs ?? 5 * 60_000;
-    const expiresAt = info.expires_at ? Date.parse(info.expires_at) : NaN;
+    const expiresAt = info.expires_at ? info.expires_at * 1000 : NaN; // Unix seconds on the wire
     const delay = Number.isFinite(expiresAt) ? Math.max(5_000, expiresAt - Date.now() - margin) : (this.options.defaultRenewMs ?? 20 * 60_000);
     this.renewTimer = window.setTimeout(() => void this.renewToken(generation), delay);
   }
@@ -293,10 +290,6 @@ export class PlayerEngine {
     this.hls = null;
   }
 
-  private revokeOriginal() {
-    if (this.originalUrl) URL.revokeObjectURL(this.originalUrl);
-    this.originalUrl = null;
-  }
 
   private teardown() {
     window.clearTimeout(this.renewTimer);
@@ -306,7 +299,6 @@ export class PlayerEngine {
     this.audio.pause();
     this.audio.removeAttribute('src');
     this.audio.load();
-    this.revokeOriginal();
   }
 
   destroy() {
