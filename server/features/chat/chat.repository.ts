@@ -51,12 +51,17 @@ export interface NewMessage {
 
 export interface SearchPage {
   rows: MessageRow[];
+  /** Exact number of matches, or the cap when `totalCapped`. */
   total: number;
+  /** More than `total` messages match: counting stopped at the cap (the rank window). */
+  totalCapped: boolean;
 }
 
 /**
  * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
- * rank tens of thousands of rows to show 50. `total` stays exact.
+ * rank tens of thousands of rows to show 50. It is also where counting stops: `total` is exact up to
+ * it, above it the result says `total_capped` (CONTRACT: `total` only "where cheap"). Finding and
+ * counting every match of a word in most messages was the whole cost of such a search.
  */
 const SEARCH_RANK_WINDOW = 1000;
 
@@ -236,38 +241,48 @@ export class ChatRepository {
 
   /** Ranked (best first), then newest; only live messages of the given rooms. */
   search(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
-    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0 });
+    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0, totalCapped: false });
     return this.dialect === 'postgres' ? this.searchPostgres(roomIds, search, page) : this.searchSqlite(roomIds, search, page);
+  }
+
+  /** `found` matches were fetched with a limit of window + 1: one more than the window means "capped". */
+  private counted(found: number): { total: number; totalCapped: boolean } {
+    return found > this.rankWindow ? { total: this.rankWindow, totalCapped: true } : { total: found, totalCapped: false };
   }
 
   private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const match = fts5Match(roomIds, search);
-    const count = async () =>
-      Number((await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db)).rows[0]?.total ?? 0);
+    // The newest window + 1 matches: FTS5 walks the doclists backwards (rowid desc) and stops there.
+    const fetchLimit = this.rankWindow + 1;
     if (search.words.length > 1 && !search.isPhrase) {
       // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
-      const { rows } = await sql<MessageRow>`
+      const { rows } = await sql<MessageRow & { found: number }>`
+        with f as materialized (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
+                   order by rowid desc limit ${fetchLimit}),
+             w as (select rowid, score from f order by rowid desc limit ${this.rankWindow})
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-               m.created_at, m.edited_at, m.deleted_at
-        from (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
-              order by rowid desc limit ${this.rankWindow}) f
-        join messages m on m.num = f.rowid
+               m.created_at, m.edited_at, m.deleted_at, (select count(*) from f) as found
+        from w join messages m on m.num = w.rowid
         where m.deleted_at is null
-        order by f.score, m.num desc
+        order by w.score, m.num desc
         limit ${page.limit} offset ${page.offset}`.execute(this.db);
-      return { rows, total: await count() };
+      const found =
+        rows[0]?.found ??
+        (await sql<{ found: number }>`select count(*) as found from (select rowid from messages_fts where messages_fts match ${match} limit ${fetchLimit})`.execute(this.db))
+          .rows[0]!.found;
+      return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(found)) };
     }
-    // One word or one phrase: the newest matches (FTS5 walks the doclists backwards and stops at the
-    // window), fetched and ranked here; counted separately only when there are more than the window.
+    // One word or one phrase: the newest matches, fetched and ranked here (see singleTermScore).
     const { rows: hits } = await sql<{ num: number }>`
-      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${this.rankWindow}`.execute(this.db);
-    const window = hits.map((hit) => hit.num);
-    if (window.length === 0) return { rows: [], total: 0 };
-    const total = window.length < this.rankWindow ? window.length : await count();
+      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${fetchLimit}`.execute(this.db);
+    const counted = this.counted(hits.length);
+    if (hits.length === 0) return { rows: [], ...counted };
+    const window = JSON.stringify(hits.slice(0, this.rankWindow).map((hit) => hit.num));
+    // One JSON parameter instead of up to 1000 bound values: one cached statement, no big SQL text.
     const candidates = await this.db
       .selectFrom('messages')
       .select(MESSAGE_COLUMNS)
-      .where('num', 'in', window)
+      .where('num', 'in', sql<number>`(select value from json_each(${window}))`)
       .where('deleted_at', 'is', null)
       .execute();
     const tokens = candidates.map((row) => foldedWords(row.content));
@@ -275,7 +290,7 @@ export class ChatRepository {
     const ranked = candidates
       .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
       .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
-    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
+    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), ...counted };
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
@@ -283,24 +298,30 @@ export class ChatRepository {
     const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
     // `=` on one room lets the (room_id, tsv) GIN index narrow to that room; GIN cannot use `= any(…)`.
     const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
+    const fetchLimit = this.rankWindow + 1;
     // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
-    const { rows } = await sql<MessageRow & { total: number }>`
+    // `found` counts at most window + 1 matches: above the window the total is capped, not counted.
+    const { rows } = await sql<MessageRow & { found: number }>`
       with hits as (
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-               m.created_at, m.edited_at, m.deleted_at, ts_rank(m.tsv, q, 1) as score
+               m.created_at, m.edited_at, m.deleted_at, m.tsv
         from messages m, ${query} q
         where ${rooms} and m.deleted_at is null and m.tsv @@ q
         order by m.num desc
-        limit ${this.rankWindow})
-      select *, count(*) over () as total from hits
+        limit ${fetchLimit}),
+      ranked as (
+        select h.*, ts_rank(h.tsv, q, 1) as score from (select * from hits order by num desc limit ${this.rankWindow}) h, ${query} q)
+      select num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at,
+             (select count(*) from hits) as found
+      from ranked
       order by score desc, num desc
       limit ${page.limit} offset ${page.offset}`.execute(this.db);
-    const windowTotal = Number(rows[0]?.total ?? 0);
-    if (rows.length > 0 && windowTotal < this.rankWindow) return { rows, total: windowTotal };
-    if (rows.length === 0 && page.offset === 0) return { rows, total: 0 };
-    // More matches than the rank window, or past the last page: count them all.
-    const count = await sql<{ total: number }>`
-      select count(*) as total from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q`.execute(this.db);
-    return { rows, total: Number(count.rows[0]?.total ?? 0) };
+    if (rows.length > 0) return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(rows[0]!.found)) };
+    // Past the last page (or nothing matches): count, still bounded by the window.
+    const count = await sql<{ found: number }>`
+      select count(*) as found from (select 1 from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q limit ${fetchLimit}) c`.execute(
+      this.db,
+    );
+    return { rows: [], ...this.counted(Number(count.rows[0]?.found ?? 0)) };
   }
 }
