@@ -44,6 +44,27 @@ describeEachDialect('chat repository', (ctx) => {
     expect(stored).toHaveLength(1);
   });
 
+  it('concurrent sends written together: one bad send fails alone, the others and a retry are stored once, in order', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'batch');
+    const before = Number((await repo.findRoom(DEFAULT_ROOM_ID))!.last_seq);
+    // Issued in one turn of the event loop: in SQLite they share one transaction (group commit).
+    const sends = [
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'one', 'batch-1')),
+      repo.insertMessage(message(randomUUID(), userId, 'no such room')),
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'two', 'batch-2')),
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'one again', 'batch-1')),
+    ];
+    const settled = await Promise.allSettled(sends);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const [one, , two, retry] = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    expect(one!.isNew && two!.isNew).toBe(true);
+    expect({ id: retry!.row.id, isNew: retry!.isNew, content: retry!.row.content }).toEqual({ id: one!.row.id, isNew: false, content: 'one' });
+    expect([Number(one!.row.seq), Number(two!.row.seq)]).toEqual([before + 1, before + 2]);
+    const stored = await ctx.database.db.selectFrom('messages').select('content').where('user_id', '=', userId).orderBy('seq').execute();
+    expect(stored.map((r) => r.content)).toEqual(['one', 'two']);
+  });
+
   it('gives each room its own gapless seq, in commit order, under concurrent sends', async () => {
     const repo = new ChatRepository(ctx.database.db, ctx.dialect);
     const userId = await seedUser(ctx.database, 'bob');

@@ -65,6 +65,27 @@ export interface SearchPage {
  */
 const SEARCH_RANK_WINDOW = 1000;
 
+interface PendingInsert {
+  message: NewMessage;
+  resolve(row: MessageRow | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
+ * cannot race; a trigger keeps rooms.last_seq in step. `undefined` when the client_id exists already.
+ */
+async function insertSqliteRow(db: Kysely<DB>, message: NewMessage): Promise<MessageRow | undefined> {
+  const { rows } = await sql<MessageRow>`
+    insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
+    select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
+           ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
+    from messages where room_id = ${message.room_id}
+    on conflict (user_id, client_id) do nothing
+    returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(db);
+  return rows[0];
+}
+
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}
 
@@ -151,19 +172,51 @@ export class ChatRepository {
     return { row: winner, isNew: false };
   }
 
+  /** Sends waiting for the next SQLite group commit (see `insertSqlite`). */
+  private pendingInserts: PendingInsert[] = [];
+
   /**
-   * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
-   * cannot race; a trigger keeps rooms.last_seq in step. A send's hot path is one query, not four.
+   * Group commit: sends that arrive in the same event-loop turn are written in one transaction. In
+   * autocommit every send paid its own commit — a WAL frame and an FTS5 segment flush each — which was
+   * the biggest per-message cost of a burst. A lone send still runs as one statement. Each caller is
+   * answered only after the commit, so an ack never precedes durability.
    */
-  private async insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
-    const { rows } = await sql<MessageRow>`
-      insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
-      select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
-             ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
-      from messages where room_id = ${message.room_id}
-      on conflict (user_id, client_id) do nothing
-      returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(this.db);
-    return rows[0];
+  private insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ message, resolve, reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => void this.flushSqliteInserts());
+    });
+  }
+
+  private async flushSqliteInserts(): Promise<void> {
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingInsert];
+      return insertSqliteRow(this.db, only.message).then(only.resolve, only.reject);
+    }
+    const outcomes: Array<{ row?: MessageRow; error?: unknown }> = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const { message } of batch) {
+          // A failing statement (e.g. a room deleted meanwhile) is rolled back alone by SQLite; the
+          // transaction and the other sends go on.
+          try {
+            outcomes.push({ row: await insertSqliteRow(trx, message) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.error !== undefined) pending.reject(outcome.error);
+      else pending.resolve(outcome.row);
+    });
   }
 
   /** The seq bump locks the room row, so concurrent senders commit their seqs in order. */
