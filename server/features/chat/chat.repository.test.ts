@@ -122,6 +122,9 @@ describeEachDialect('chat repository', (ctx) => {
     expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('bass'), { limit: 10, offset: 0 })).rows[0]?.id).toBe(exact.row.id);
     // Across rooms.
     expect((await repo.search([DEFAULT_ROOM_ID, other], parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(2);
+    // Many rooms (past the per-room OR in PostgreSQL): the same answer.
+    const many = [...Array.from({ length: 60 }, () => randomUUID()), DEFAULT_ROOM_ID, other];
+    expect((await repo.search(many, parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(2);
     // Past the last page: no rows, total still right.
     expect(await repo.search([DEFAULT_ROOM_ID], parseSearch('guitar'), { limit: 10, offset: 5 })).toEqual({ rows: [], total: 1, totalCapped: false });
   });
