@@ -30,11 +30,28 @@ setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
 async function startBare() {
   const server = http.createServer();
   const io = new Server(server, { path: '/api/v1/ws', serveClient: false });
+  let seq = 0;
   io.on('connection', (socket) => {
     void socket.join(String(socket.handshake.auth.room));
-    socket.on('message:send', (payload: { room_id: string }, ack: (result: object) => void) => {
-      io.to(payload.room_id).emit('message:new', payload);
-      ack({ ok: true });
+    const userId = randomUUID();
+    socket.on('message:send', (payload: { room_id: string; client_id: string; content: string }, ack: (result: object) => void) => {
+      // The same message shape and ack as Veza's (a Message, `{ ok, message }`), so both servers move
+      // the same bytes and the ratio measures auth, checks and storage, not payload size.
+      const message = {
+        id: randomUUID(),
+        room_id: payload.room_id,
+        user_id: userId,
+        client_id: payload.client_id,
+        seq: ++seq,
+        content: payload.content,
+        track_id: null,
+        track_time_s: null,
+        created_at: new Date().toISOString(),
+        edited_at: null,
+        is_deleted: false,
+      };
+      io.to(payload.room_id).emit('message:new', message);
+      ack({ ok: true, message });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -84,7 +84,13 @@ export const SearchQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
 });
-export const SearchResultSchema = Type.Object({ messages: Type.Array(SearchHitSchema), total: Type.Integer() });
+export const SearchResultSchema = Type.Object({
+  messages: Type.Array(SearchHitSchema),
+  /** Number of matches: exact, or the cap (1000) when `total_capped`. */
+  total: Type.Integer(),
+  /** True when more than `total` messages match: search counts (and ranks) at most the newest 1000. */
+  total_capped: Type.Boolean(),
+});
 export type SearchResult = Static<typeof SearchResultSchema>;
 
 export const UserParamsSchema = Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) });

@@ -49,7 +49,7 @@ export interface ClientToServerEvents {
   'message:edit': (payload: { message_id: string; content: string }, ack: Ack<{ message: Message }>) => void;
   'message:delete': (payload: { message_id: string }, ack: Ack<{ message_id: string }>) => void;
   'history:fetch': (payload: HistoryFetchPayload, ack: Ack<{ messages: Message[] }>) => void;
-  search: (payload: SearchPayload, ack: Ack<{ messages: SearchHit[]; total: number }>) => void;
+  search: (payload: SearchPayload, ack: Ack<{ messages: SearchHit[]; total: number; total_capped: boolean }>) => void;
   typing: (payload: { room_id: string }, ack?: Ack) => void;
   'presence:listening': (payload: { track_id: string | null }, ack?: Ack<{ presence: Presence }>) => void;
 }

@@ -44,6 +44,27 @@ describeEachDialect('chat repository', (ctx) => {
     expect(stored).toHaveLength(1);
   });
 
+  it('concurrent sends written together: one bad send fails alone, the others and a retry are stored once, in order', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, 'batch');
+    const before = Number((await repo.findRoom(DEFAULT_ROOM_ID))!.last_seq);
+    // Issued in one turn of the event loop: in SQLite they share one transaction (group commit).
+    const sends = [
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'one', 'batch-1')),
+      repo.insertMessage(message(randomUUID(), userId, 'no such room')),
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'two', 'batch-2')),
+      repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'one again', 'batch-1')),
+    ];
+    const settled = await Promise.allSettled(sends);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const [one, , two, retry] = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    expect(one!.isNew && two!.isNew).toBe(true);
+    expect({ id: retry!.row.id, isNew: retry!.isNew, content: retry!.row.content }).toEqual({ id: one!.row.id, isNew: false, content: 'one' });
+    expect([Number(one!.row.seq), Number(two!.row.seq)]).toEqual([before + 1, before + 2]);
+    const stored = await ctx.database.db.selectFrom('messages').select('content').where('user_id', '=', userId).orderBy('seq').execute();
+    expect(stored.map((r) => r.content)).toEqual(['one', 'two']);
+  });
+
   it('gives each room its own gapless seq, in commit order, under concurrent sends', async () => {
     const repo = new ChatRepository(ctx.database.db, ctx.dialect);
     const userId = await seedUser(ctx.database, 'bob');
@@ -101,8 +122,11 @@ describeEachDialect('chat repository', (ctx) => {
     expect((await repo.search([DEFAULT_ROOM_ID], parseSearch('bass'), { limit: 10, offset: 0 })).rows[0]?.id).toBe(exact.row.id);
     // Across rooms.
     expect((await repo.search([DEFAULT_ROOM_ID, other], parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(2);
+    // Many rooms (past the per-room OR in PostgreSQL): the same answer.
+    const many = [...Array.from({ length: 60 }, () => randomUUID()), DEFAULT_ROOM_ID, other];
+    expect((await repo.search(many, parseSearch('guitar'), { limit: 10, offset: 0 })).total).toBe(2);
     // Past the last page: no rows, total still right.
-    expect(await repo.search([DEFAULT_ROOM_ID], parseSearch('guitar'), { limit: 10, offset: 5 })).toEqual({ rows: [], total: 1 });
+    expect(await repo.search([DEFAULT_ROOM_ID], parseSearch('guitar'), { limit: 10, offset: 5 })).toEqual({ rows: [], total: 1, totalCapped: false });
   });
 
   it('search: two words must both match; a quoted phrase must match in order', async () => {
@@ -132,17 +156,32 @@ describeEachDialect('chat repository', (ctx) => {
     expect((await repo.search([DEFAULT_ROOM_ID], parseSearch(punctuation), page)).total).toBe(0);
   });
 
-  it('ranks only the newest matches of a very common word, but counts them all', async () => {
+  it('ranks only the newest matches of a very common word, and caps the total there', async () => {
     const repo = new ChatRepository(ctx.database.db, ctx.dialect, 3);
     const userId = await seedUser(ctx.database, 'gina');
     for (const content of ['drum', 'drum', 'drum and bass', 'drum solo tonight', 'drum']) {
       await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, content));
     }
-    for (const q of ['drum', 'drum drum']) {
+    for (const q of ['drum', 'drum drum', 'drum drum drum']) {
       const result = await repo.search([DEFAULT_ROOM_ID], parseSearch(q), { limit: 10, offset: 0 });
-      expect(result.total, q).toBe(5);
+      // 5 matches, more than the window of 3: the total says "at least 3", not 5.
+      expect(result.total, q).toBe(3);
+      expect(result.totalCapped, q).toBe(true);
       // The 3 newest matches, the short exact one first, then equal scores newest first.
       expect(result.rows.map((r) => r.content), q).toEqual(['drum', 'drum solo tonight', 'drum and bass']);
+      // Past the last page: still capped, no rows.
+      expect(await repo.search([DEFAULT_ROOM_ID], parseSearch(q), { limit: 10, offset: 3 }), q).toEqual({ rows: [], total: 3, totalCapped: true });
     }
+    // Exactly as many matches as the window: exact, not capped.
+    for (const q of ['bass', 'drum bass', '"drum and"']) {
+      const exact = await repo.search([DEFAULT_ROOM_ID], parseSearch(q), { limit: 10, offset: 0 });
+      expect({ total: exact.total, capped: exact.totalCapped }, q).toEqual({ total: 1, capped: false });
+    }
+    await repo.softDelete((await repo.search([DEFAULT_ROOM_ID], parseSearch('drum'), { limit: 1, offset: 0 })).rows[0]!.id, new Date().toISOString());
+    await repo.softDelete((await repo.search([DEFAULT_ROOM_ID], parseSearch('drum'), { limit: 1, offset: 0 })).rows[0]!.id, new Date().toISOString());
+    // 3 live matches left = the window: exact again, deleted ones not counted.
+    const after = await repo.search([DEFAULT_ROOM_ID], parseSearch('drum'), { limit: 10, offset: 0 });
+    expect({ total: after.total, capped: after.totalCapped }).toEqual({ total: 3, capped: false });
+    expect(after.rows).toHaveLength(3);
   });
 });

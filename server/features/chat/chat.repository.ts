@@ -51,14 +51,40 @@ export interface NewMessage {
 
 export interface SearchPage {
   rows: MessageRow[];
+  /** Exact number of matches, or the cap when `totalCapped`. */
   total: number;
+  /** More than `total` messages match: counting stopped at the cap (the rank window). */
+  totalCapped: boolean;
 }
 
 /**
  * Search ranks at most this many matches, the newest ones: a word in most messages would otherwise
- * rank tens of thousands of rows to show 50. `total` stays exact.
+ * rank tens of thousands of rows to show 50. It is also where counting stops: `total` is exact up to
+ * it, above it the result says `total_capped` (CONTRACT: `total` only "where cheap"). Finding and
+ * counting every match of a word in most messages was the whole cost of such a search.
  */
 const SEARCH_RANK_WINDOW = 1000;
+
+interface PendingInsert {
+  message: NewMessage;
+  resolve(row: MessageRow | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
+ * cannot race; a trigger keeps rooms.last_seq in step. `undefined` when the client_id exists already.
+ */
+async function insertSqliteRow(db: Kysely<DB>, message: NewMessage): Promise<MessageRow | undefined> {
+  const { rows } = await sql<MessageRow>`
+    insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
+    select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
+           ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
+    from messages where room_id = ${message.room_id}
+    on conflict (user_id, client_id) do nothing
+    returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(db);
+  return rows[0];
+}
 
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}
@@ -146,19 +172,51 @@ export class ChatRepository {
     return { row: winner, isNew: false };
   }
 
+  /** Sends waiting for the next SQLite group commit (see `insertSqlite`). */
+  private pendingInserts: PendingInsert[] = [];
+
   /**
-   * One statement: SQLite has a single writer, so max(seq) + 1 (read through the (room_id, seq) index)
-   * cannot race; a trigger keeps rooms.last_seq in step. A send's hot path is one query, not four.
+   * Group commit: sends that arrive in the same event-loop turn are written in one transaction. In
+   * autocommit every send paid its own commit — a WAL frame and an FTS5 segment flush each — which was
+   * the biggest per-message cost of a burst. A lone send still runs as one statement. Each caller is
+   * answered only after the commit, so an ack never precedes durability.
    */
-  private async insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
-    const { rows } = await sql<MessageRow>`
-      insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
-      select ${message.id}, ${message.room_id}, ${message.user_id}, ${message.client_id}, coalesce(max(seq), 0) + 1,
-             ${message.content}, ${message.track_id}, ${message.track_time_s}, ${message.created_at}
-      from messages where room_id = ${message.room_id}
-      on conflict (user_id, client_id) do nothing
-      returning num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at`.execute(this.db);
-    return rows[0];
+  private insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ message, resolve, reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => void this.flushSqliteInserts());
+    });
+  }
+
+  private async flushSqliteInserts(): Promise<void> {
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    if (batch.length === 1) {
+      const [only] = batch as [PendingInsert];
+      return insertSqliteRow(this.db, only.message).then(only.resolve, only.reject);
+    }
+    const outcomes: Array<{ row?: MessageRow; error?: unknown }> = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const { message } of batch) {
+          // A failing statement (e.g. a room deleted meanwhile) is rolled back alone by SQLite; the
+          // transaction and the other sends go on.
+          try {
+            outcomes.push({ row: await insertSqliteRow(trx, message) });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.error !== undefined) pending.reject(outcome.error);
+      else pending.resolve(outcome.row);
+    });
   }
 
   /** The seq bump locks the room row, so concurrent senders commit their seqs in order. */
@@ -236,46 +294,58 @@ export class ChatRepository {
 
   /** Ranked (best first), then newest; only live messages of the given rooms. */
   search(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
-    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0 });
+    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0, totalCapped: false });
     return this.dialect === 'postgres' ? this.searchPostgres(roomIds, search, page) : this.searchSqlite(roomIds, search, page);
+  }
+
+  /** `found` matches were fetched with a limit of window + 1: one more than the window means "capped". */
+  private counted(found: number): { total: number; totalCapped: boolean } {
+    return found > this.rankWindow ? { total: this.rankWindow, totalCapped: true } : { total: found, totalCapped: false };
   }
 
   private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const match = fts5Match(roomIds, search);
-    const count = async () =>
-      Number((await sql<{ total: number }>`select count(*) as total from messages_fts where messages_fts match ${match}`.execute(this.db)).rows[0]?.total ?? 0);
+    // The newest window + 1 matches: FTS5 walks the doclists backwards (rowid desc) and stops there.
+    const fetchLimit = this.rankWindow + 1;
     if (search.words.length > 1 && !search.isPhrase) {
       // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
-      const { rows } = await sql<MessageRow>`
+      const { rows } = await sql<MessageRow & { found: number }>`
+        with f as materialized (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
+                   order by rowid desc limit ${fetchLimit}),
+             w as (select rowid, score from f order by rowid desc limit ${this.rankWindow})
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-               m.created_at, m.edited_at, m.deleted_at
-        from (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
-              order by rowid desc limit ${this.rankWindow}) f
-        join messages m on m.num = f.rowid
+               m.created_at, m.edited_at, m.deleted_at, (select count(*) from f) as found
+        from w join messages m on m.num = w.rowid
         where m.deleted_at is null
-        order by f.score, m.num desc
+        order by w.score, m.num desc
         limit ${page.limit} offset ${page.offset}`.execute(this.db);
-      return { rows, total: await count() };
+      const found =
+        rows[0]?.found ??
+        (await sql<{ found: number }>`select count(*) as found from (select rowid from messages_fts where messages_fts match ${match} limit ${fetchLimit})`.execute(this.db))
+          .rows[0]!.found;
+      return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(found)) };
     }
-    // One word or one phrase: the newest matches (FTS5 walks the doclists backwards and stops at the
-    // window), fetched and ranked here; counted separately only when there are more than the window.
+    // One word or one phrase: the newest matches, fetched and ranked here (see singleTermScore).
     const { rows: hits } = await sql<{ num: number }>`
-      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${this.rankWindow}`.execute(this.db);
-    const window = hits.map((hit) => hit.num);
-    if (window.length === 0) return { rows: [], total: 0 };
-    const total = window.length < this.rankWindow ? window.length : await count();
-    const candidates = await this.db
-      .selectFrom('messages')
-      .select(MESSAGE_COLUMNS)
-      .where('num', 'in', window)
-      .where('deleted_at', 'is', null)
-      .execute();
-    const tokens = candidates.map((row) => foldedWords(row.content));
+      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${fetchLimit}`.execute(this.db);
+    const counted = this.counted(hits.length);
+    if (hits.length === 0) return { rows: [], ...counted };
+    const window = JSON.stringify(hits.slice(0, this.rankWindow).map((hit) => hit.num));
+    // Rank on (num, content) only, then load the page's full rows: 1000 small rows instead of 1000 whole
+    // ones. One JSON parameter instead of up to 1000 bound values: one cached statement, no big SQL text.
+    const candidates = await sql<{ num: number; content: string }>`
+      select num, content from messages where num in (select value from json_each(${window})) and deleted_at is null`.execute(this.db);
+    const tokens = candidates.rows.map((row) => foldedWords(row.content));
     const avgLength = tokens.reduce((sum, t) => sum + t.length, 0) / Math.max(1, tokens.length);
-    const ranked = candidates
-      .map((row, i) => ({ row, score: singleTermScore(tokens[i]!, search, avgLength) }))
-      .sort((a, b) => b.score - a.score || Number(b.row.num) - Number(a.row.num));
-    return { rows: ranked.slice(page.offset, page.offset + page.limit).map((r) => r.row), total };
+    const pageNums = candidates.rows
+      .map((row, i) => ({ num: Number(row.num), score: singleTermScore(tokens[i]!, search, avgLength) }))
+      .sort((a, b) => b.score - a.score || b.num - a.num)
+      .slice(page.offset, page.offset + page.limit)
+      .map((r) => r.num);
+    if (pageNums.length === 0) return { rows: [], ...counted };
+    const rows = await this.db.selectFrom('messages').select(MESSAGE_COLUMNS).where('num', 'in', pageNums).where('deleted_at', 'is', null).execute();
+    const byNum = new Map(rows.map((row) => [Number(row.num), row]));
+    return { rows: pageNums.map((num) => byNum.get(num)).filter((row) => row !== undefined), ...counted };
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
@@ -283,24 +353,35 @@ export class ChatRepository {
     const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
     // `=` on one room lets the (room_id, tsv) GIN index narrow to that room; GIN cannot use `= any(…)`.
     const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
+    const fetchLimit = this.rankWindow + 1;
+    // Newest first. In one room by seq (the same order as num there: seqs are taken under the room's row
+    // lock), so the planner can choose per word: a rare word goes through the GIN index, a word in most
+    // messages walks the (room_id, seq) index backwards and stops after window + 1 matches instead of
+    // fetching every match from the GIN bitmap (3,000+ heap rows for a word in 65% of messages).
+    const newest = roomIds.length === 1 ? sql`m.seq desc` : sql`m.num desc`;
     // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
-    const { rows } = await sql<MessageRow & { total: number }>`
+    // `found` counts at most window + 1 matches: above the window the total is capped, not counted.
+    const { rows } = await sql<MessageRow & { found: number }>`
       with hits as (
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-               m.created_at, m.edited_at, m.deleted_at, ts_rank(m.tsv, q, 1) as score
+               m.created_at, m.edited_at, m.deleted_at, m.tsv
         from messages m, ${query} q
         where ${rooms} and m.deleted_at is null and m.tsv @@ q
-        order by m.num desc
-        limit ${this.rankWindow})
-      select *, count(*) over () as total from hits
+        order by ${newest}
+        limit ${fetchLimit}),
+      ranked as (
+        select h.*, ts_rank(h.tsv, q, 1) as score from (select * from hits order by num desc limit ${this.rankWindow}) h, ${query} q)
+      select num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at,
+             (select count(*) from hits) as found
+      from ranked
       order by score desc, num desc
       limit ${page.limit} offset ${page.offset}`.execute(this.db);
-    const windowTotal = Number(rows[0]?.total ?? 0);
-    if (rows.length > 0 && windowTotal < this.rankWindow) return { rows, total: windowTotal };
-    if (rows.length === 0 && page.offset === 0) return { rows, total: 0 };
-    // More matches than the rank window, or past the last page: count them all.
-    const count = await sql<{ total: number }>`
-      select count(*) as total from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q`.execute(this.db);
-    return { rows, total: Number(count.rows[0]?.total ?? 0) };
+    if (rows.length > 0) return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(rows[0]!.found)) };
+    // Past the last page (or nothing matches): count, still bounded by the window.
+    const count = await sql<{ found: number }>`
+      select count(*) as found from (select 1 from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q limit ${fetchLimit}) c`.execute(
+      this.db,
+    );
+    return { rows: [], ...this.counted(Number(count.rows[0]?.found ?? 0)) };
   }
 }

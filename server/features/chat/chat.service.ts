@@ -177,11 +177,14 @@ export class ChatService {
       roomIds = [roomId];
     }
     const parsed = parseSearch(q);
-    const { rows, total } = await this.repo.search(roomIds, parsed, {
+    const { rows, total, totalCapped } = await this.repo.search(roomIds, parsed, {
       limit: clamp(page.limit ?? 50, 1, 200),
       offset: clamp(page.offset ?? 0, 0, 10_000),
     });
-    return { messages: rows.map((row) => ({ ...toMessage(row), ...buildSnippet(row.content, parsed.words) })), total };
+    return { messages: rows.map((row) => ({ ...toMessage(row), ...buildSnippet(row.content, parsed.words) })),
+      total,
+      total_capped: totalCapped,
+    };
   }
 
   private async ownMessage(user: User, messageId: string) {

@@ -196,8 +196,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
       const result = await rest(bob.token, 'GET', `/rooms/${DEFAULT_ROOM_ID}/messages/search?q=SYNTH`);
       expect(result.statusCode).toBe(200);
-      const body = result.json() as { messages: Array<Message & { snippet: string; highlights: [number, number][] }>; total: number };
+      const body = result.json() as { messages: Array<Message & { snippet: string; highlights: [number, number][] }>; total: number; total_capped: boolean };
       expect(body.total).toBe(2);
+      expect(body.total_capped).toBe(false);
       expect(body.messages[0]!.id).toBe(exact.id);
       expect(body.messages.map((m) => m.id)).not.toContain(gone.id);
       const second = body.messages[1]!;

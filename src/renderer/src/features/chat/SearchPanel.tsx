@@ -7,7 +7,7 @@ import { Highlight } from './Highlight';
 /** Full-text search in the room; results show the snippet with matches marked; a click jumps there. */
 export function SearchPanel({ socket, roomId, nameOf, onJump, onClose }: { socket: SocketClient; roomId: string; nameOf(id: string): string; onJump(hit: SearchHit): void; onClose(): void }) {
   const [query, setQuery] = useState('');
-  const [results, setResults] = useState<{ hits: SearchHit[]; total: number } | null>(null);
+  const [results, setResults] = useState<{ hits: SearchHit[]; total: number; capped: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const search = (event: FormEvent) => {
@@ -15,8 +15,9 @@ export function SearchPanel({ socket, roomId, nameOf, onJump, onClose }: { socke
     const q = query.trim();
     if (!q) return;
     socket.request('search', { room_id: roomId, q, limit: 30 }).then(
-      ({ messages, total }) => {
-        setResults({ hits: messages, total });
+      ({ messages, total, total_capped }) => {
+        // Above 1000 matches the server stops counting: "1000+ results".
+        setResults({ hits: messages, total, capped: total_capped });
         setError(null);
       },
       (cause: Error) => setError(cause.message),
@@ -40,7 +41,8 @@ export function SearchPanel({ socket, roomId, nameOf, onJump, onClose }: { socke
       {results && (
         <div aria-label="Search results">
           <p className="muted small">
-            {results.total} result{results.total === 1 ? '' : 's'}
+            {results.total}
+            {results.capped ? '+' : ''} result{results.total === 1 && !results.capped ? '' : 's'}
           </p>
           <ul className="search-results">
             {results.hits.map((hit) => (
