@@ -11,7 +11,7 @@ import type { HostPolicy } from './security.js';
 export interface SocketData {
   user: User;
 }
-export type AppSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+type AppSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
 declare module 'fastify' {
   interface FastifyInstance {

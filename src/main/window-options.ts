@@ -22,7 +22,7 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-export const DEFAULT_WINDOW_SIZE = { width: 1200, height: 800 } as const;
+const DEFAULT_WINDOW_SIZE = { width: 1200, height: 800 } as const;
 export const MIN_WINDOW_SIZE = { width: 900, height: 600 } as const;
 
 export function mainWindowOptions(preloadPath: string, bounds: WindowBounds | null = null): BrowserWindowConstructorOptions {

@@ -51,7 +51,7 @@ export interface ServerInfoFile {
 }
 
 const StreamStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed')]);
-export type StreamStatus = Static<typeof StreamStatusSchema>;
+type StreamStatus = Static<typeof StreamStatusSchema>;
 
 export const TrackSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),

@@ -7,7 +7,7 @@ import { type Database, openDatabase, type SqlDialect } from '../../server/infra
 import { createTestDatabase } from './postgres.js';
 
 /** Opens a migrated, empty database of the given dialect (fresh SQLite file or fresh PostgreSQL database). */
-export async function openTestDatabase(dialect: SqlDialect): Promise<Database & { url: string | null }> {
+async function openTestDatabase(dialect: SqlDialect): Promise<Database & { url: string | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-db-'));
   const url = dialect === 'postgres' ? await createTestDatabase(inject('postgresUrl')) : null;
   const database = await openDatabase({ url, sqlitePath: path.join(dir, 'veza.db'), log: pino({ level: 'silent' }) });
