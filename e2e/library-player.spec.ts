@@ -67,12 +67,13 @@ test('the selector lists 3 levels; pinning 128k fetches 128k segments; throttled
   // The choice survives a reload.
   expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('veza.quality'))).toBe('128k');
 
-  // Auto under ~200 kb/s: hls.js's estimate falls and it settles on the lowest level.
+  // Auto under ~200 kb/s: hls.js's estimate falls and it settles on the lowest level. A fresh player
+  // (reload) starts under the throttle, so no fragment buffered at full speed can hide the switch.
   await page.getByRole('radio', { name: 'Auto' }).click();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: 200_000 / 8, uploadThroughput: 200_000 / 8 });
-  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.reload();
   await row.getByRole('button', { name: /^Play / }).click();
   await expect(page.getByLabel('Playing quality')).toHaveAttribute('data-level', '128k', { timeout: 60_000 });
   await expect(page.getByRole('radio', { name: 'Auto' })).toHaveAttribute('aria-checked', 'true');
