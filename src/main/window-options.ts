@@ -59,26 +59,18 @@ export function insecurePreferences(actual: WebPreferences, preloadPath: string)
 }
 
 /**
- * Electron's secure defaults, for preferences as Electron reports them back (`getLastWebPreferences()`
- * may leave out a key that kept its default).
+ * Electron's defaults for every checked key except `preload` are the secure values (contextIsolation
+ * since Electron 12, sandbox since 20), so a key `getLastWebPreferences()` leaves out kept the secure one.
  */
-const ELECTRON_DEFAULTS: Partial<WebPreferences> = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  nodeIntegrationInSubFrames: false,
-  webSecurity: true,
-  allowRunningInsecureContent: false,
-  webviewTag: false,
-  experimentalFeatures: false,
-  navigateOnDragDrop: false,
-};
+function electronDefaults(): WebPreferences {
+  const secure = secureWebPreferences('');
+  return Object.fromEntries(CHECKED_KEYS.filter((key) => key !== 'preload').map((key) => [key, secure[key]])) as WebPreferences;
+}
 
 /** The runtime check: the preferences a live web contents ended up with, defaults filled in. */
 export function insecureEffectivePreferences(reported: WebPreferences | null, preloadPath: string): string[] {
   if (!reported) return ['webPreferences unavailable'];
-  return insecurePreferences({ ...ELECTRON_DEFAULTS, ...stripUndefined(reported) }, preloadPath);
+  return insecurePreferences({ ...electronDefaults(), ...stripUndefined(reported) }, preloadPath);
 }
 
 function stripUndefined(prefs: WebPreferences): WebPreferences {
