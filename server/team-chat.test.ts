@@ -3,7 +3,7 @@ import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROOM_ID, type Message } from '../src/shared/chat.js';
 import type { AckResult } from '../src/shared/socket-events.js';
-import { startTeam } from '../test/support/cluster.js';
+import { signUp, startTeam } from '../test/support/cluster.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
 import { type ClientSocket, nextEvent } from '../test/support/socket-app.js';
 
@@ -13,16 +13,6 @@ const clients: ClientSocket[] = [];
 afterEach(() => {
   for (const client of clients.splice(0)) client.disconnect();
 });
-
-async function signUp(url: string, username: string): Promise<{ token: string; userId: string }> {
-  const response = await fetch(`${url}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'correct horse battery' }),
-  });
-  const body = (await response.json()) as { token: string; user: { id: string } };
-  return { token: body.token, userId: body.user.id };
-}
 
 function connect(url: string, token: string): Promise<ClientSocket> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeAudio, multipartBody } from '../test/support/audio.js';
-import { startTeam } from '../test/support/cluster.js';
+import { signUp, startTeam } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/free-port.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { type ServerProcess, spawnServer } from '../test/support/server-process.js';
@@ -12,15 +12,6 @@ import { type ServerProcess, spawnServer } from '../test/support/server-process.
 interface TrackJson {
   id: string;
   stream_status: string;
-}
-
-async function signUp(url: string, username: string): Promise<string> {
-  const response = await fetch(`${url}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'correct horse battery' }),
-  });
-  return ((await response.json()) as { token: string }).token;
 }
 
 async function upload(url: string, token: string, file: string): Promise<TrackJson> {
@@ -65,7 +56,7 @@ describe('team mode transcoding over a shared media dir', () => {
 
     it('claim each job exactly once, and any instance serves any track', async () => {
       const [a, b] = team.instances.map((i) => i.url) as [string, string];
-      const token = await signUp(a, 'racer');
+      const { token } = await signUp(a, 'racer');
       const files = [0, 1, 2, 3].map((i) => makeAudio(audioDir, `race-${i}.wav`, { seconds: 2, frequency: 300 + 100 * i, codecArgs: ['-c:a', 'pcm_s16le'] }));
       const tracks = [];
       for (const [i, file] of files.entries()) tracks.push(await upload(i % 2 === 0 ? a : b, token, file));
@@ -98,7 +89,7 @@ describe('team mode transcoding over a shared media dir', () => {
       const first = spawnServer(env);
       started.push(first);
       const urlA = await first.listening;
-      const token = await signUp(urlA, 'failover');
+      const { token } = await signUp(urlA, 'failover');
       const long = makeAudio(audioDir, 'long.flac', { seconds: 240, codecArgs: ['-c:a', 'flac'] });
       const { id } = await upload(urlA, token, long);
       await waitFor(async () => (await track(urlA, token, id)).stream_status === 'processing', { timeoutMs: 30_000, what: 'processing on A' });

@@ -27,3 +27,15 @@ export async function startTeam(count: number, env: Record<string, string> = {})
     },
   };
 }
+
+/** A new member account on a team instance (sign-up is open in team mode). */
+export async function signUp(url: string, username: string): Promise<{ token: string; userId: string }> {
+  const response = await fetch(`${url}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'correct horse battery' }),
+  });
+  if (response.status !== 201) throw new Error(`sign-up of ${username} failed: ${response.status}`);
+  const body = (await response.json()) as { token: string; user: { id: string } };
+  return { token: body.token, userId: body.user.id };
+}
