@@ -1,6 +1,7 @@
 /**
  * The server side of bench/chat.ts, in its own process so its RSS and CPU are its own.
- * `veza`: the real app (solo mode: SQLite + in-process key-value store, default rate limits).
+ * `veza`: the real app (solo mode: SQLite + in-process key-value store, default rate limits; team mode
+ *   on PostgreSQL + Redis when the parent passes their URLs).
  * `bare`: a bare socket.io relay — no auth, no storage, no limits — the baseline.
  * Talks to the parent over IPC: ready → setup(clients, roomSize) → rss.
  */
@@ -69,7 +70,9 @@ async function startBare() {
 async function startVeza() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-bench-chat-'));
   process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn' });
+  // Team instances get VEZA_DATABASE_URL / VEZA_REDIS_URL from bench/chat.ts --instances.
+  const { VEZA_DATABASE_URL, VEZA_REDIS_URL } = process.env;
+  const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn', VEZA_DATABASE_URL, VEZA_REDIS_URL });
   const app = await buildApp(config);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -1,15 +1,23 @@
 /**
- * npm run bench:chat [-- --quick]
+ * npm run bench:chat [-- --quick] [-- --instances N]
  *
  * N socket.io clients × M messages, in rooms of R, against the Veza server and against a bare
  * socket.io relay (no auth, no storage, no limits) measured in the same run. Two modes: burst (every
  * client emits its M messages at once) and paced (one message per second per client, starts spread
  * over the first second). Each server runs in its own process (bench/chat-server.ts); this process is
  * the load generator, so on a 2-core machine the numbers are about throughput once the cores saturate.
+ *
+ * `--instances N` (N ≥ 2) measures team mode instead: a throwaway PostgreSQL and Redis are started,
+ * and the same scenarios run against one team instance and against N instances sharing them (clients
+ * spread round-robin, so every room spans the instances and every message crosses Redis). The ratio
+ * N instances / one instance is the cost of fan-out across instances.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
+import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
+import { startRedis } from '../test/support/redis.js';
 import type { BenchClientSpec } from './chat-server.js';
 
 interface Scenario {
@@ -19,8 +27,17 @@ interface Scenario {
   mode: 'burst' | 'paced';
 }
 
+type ServerKind = 'veza' | 'bare';
+
+/** What a scenario runs against: one server process, or several instances of one team deployment. */
+interface Target {
+  name: string;
+  kind: ServerKind;
+  servers: ServerProcess[];
+}
+
 interface Result {
-  server: 'veza' | 'bare';
+  server: string;
   scenario: Scenario;
   connectMs: number;
   settleMs: number;
@@ -33,7 +50,10 @@ interface Result {
   rssMb: number;
 }
 
-const quick = process.argv.includes('--quick');
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, instances: { type: 'string', default: '1' } } });
+const quick = options.quick;
+const instances = Number(options.instances);
+if (!Number.isInteger(instances) || instances < 1 || instances > 8) throw new Error(`--instances must be 1-8, got ${options.instances}`);
 const scenarios: Scenario[] = quick
   ? [
       { clients: 100, messages: 3, roomSize: 10, mode: 'burst' },
@@ -54,10 +74,15 @@ class ServerProcess {
     readonly url: string,
   ) {}
 
-  static async start(kind: 'veza' | 'bare'): Promise<ServerProcess> {
+  /** `env` carries VEZA_DATABASE_URL / VEZA_REDIS_URL for a team instance. */
+  static async start(kind: ServerKind, env: Record<string, string> = {}): Promise<ServerProcess> {
     // BENCH_CPU_PROF=<dir> writes a CPU profile of the Veza server (where does its time go?).
     const profile = kind === 'veza' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const child = fork(new URL('./chat-server.ts', import.meta.url).pathname, [kind], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
+    const child = fork(new URL('./chat-server.ts', import.meta.url).pathname, [kind], {
+      execArgv: ['--import', 'tsx', ...profile],
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     const ready = await new Promise<{ url: string }>((resolve, reject) => {
       child.once('message', (message) => resolve(message as { url: string }));
       child.once('exit', (code) => reject(new Error(`${kind} server exited (${code})`)));
@@ -93,7 +118,8 @@ class ServerProcess {
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
-async function connectAll(url: string, specs: BenchClientSpec[], kind: 'veza' | 'bare') {
+/** Client i connects to instance i mod N: consecutive clients share a room, so rooms span instances. */
+async function connectAll(urls: string[], specs: BenchClientSpec[], kind: ServerKind) {
   const sockets: Socket[] = new Array(specs.length);
   let errors = 0;
   const started = performance.now();
@@ -104,7 +130,7 @@ async function connectAll(url: string, specs: BenchClientSpec[], kind: 'veza' | 
       const i = next++;
       const spec = specs[i]!;
       const auth = kind === 'veza' ? { token: spec.token } : { room: spec.room_id };
-      const socket = io(url, { path: '/api/v1/ws', auth, transports: ['websocket'], forceNew: true, reconnection: false });
+      const socket = io(urls[i % urls.length]!, { path: '/api/v1/ws', auth, transports: ['websocket'], forceNew: true, reconnection: false });
       sockets[i] = socket;
       await new Promise<void>((resolve) => {
         socket.once('connect', () => resolve());
@@ -135,10 +161,18 @@ async function settle(counter: () => number, quietMs = 300, maxMs = 60_000): Pro
   return performance.now() - started;
 }
 
-async function run(server: ServerProcess, kind: 'veza' | 'bare', scenario: Scenario): Promise<Result> {
-  const specs = await server.setup(scenario.clients, scenario.roomSize);
-  await server.rss(); // resets the peak
-  const { sockets, connectMs, errors: connectErrors } = await connectAll(server.url, specs, kind);
+/** Peak RSS summed over the target's processes (each call resets the peaks). */
+async function peakRss(target: Target): Promise<number> {
+  const all = await Promise.all(target.servers.map((server) => server.rss()));
+  return all.reduce((sum, { peakRss }) => sum + peakRss, 0);
+}
+
+async function run(target: Target, scenario: Scenario): Promise<Result> {
+  // Team instances share one database: setting up users and rooms through one of them is enough.
+  const specs = await target.servers[0]!.setup(scenario.clients, scenario.roomSize);
+  await peakRss(target); // resets the peaks
+  const urls = target.servers.map((server) => server.url);
+  const { sockets, connectMs, errors: connectErrors } = await connectAll(urls, specs, target.kind);
   let background = 0;
   const latencies: number[] = [];
   const sentAt = new Map<string, number>();
@@ -188,11 +222,11 @@ async function run(server: ServerProcess, kind: 'veza' | 'bare', scenario: Scena
   const deadline = performance.now() + 30_000;
   while (latencies.length < expected && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const e2eMs = (lastDelivery || performance.now()) - started;
-  const { peakRss } = await server.rss();
+  const rss = await peakRss(target);
   for (const socket of sockets) socket.disconnect();
   latencies.sort((a, b) => a - b);
   return {
-    server: kind,
+    server: target.name,
     scenario,
     connectMs,
     settleMs,
@@ -202,39 +236,69 @@ async function run(server: ServerProcess, kind: 'veza' | 'bare', scenario: Scena
     e2eMs,
     deliveriesPerS: latencies.length / (e2eMs / 1000),
     errors: connectErrors + ackErrors + (expected - latencies.length),
-    rssMb: peakRss / 1024 / 1024,
+    rssMb: rss / 1024 / 1024,
   };
 }
 
 const label = (s: Scenario) => `${s.clients}×${s.messages} rooms of ${s.roomSize}, ${s.mode}`;
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
-const bare = await ServerProcess.start('bare');
-const veza = await ServerProcess.start('veza');
+/** Let a server finish its disconnect work (offline presence fan-out): its IPC answers late while busy. */
+async function waitUntilIdle(target: Target) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const server of target.servers) {
+    for (let i = 0; i < 600; i++) {
+      const asked = performance.now();
+      await server.rss();
+      if (performance.now() - asked < 20) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Solo: bare relay vs Veza. Team: one instance vs N instances over one PostgreSQL and Redis. */
+async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
+  const bare: Target = { name: 'bare', kind: 'bare', servers: [await ServerProcess.start('bare')] };
+  if (instances === 1) {
+    const veza: Target = { name: 'veza', kind: 'veza', servers: [await ServerProcess.start('veza')] };
+    return { targets: [bare, veza], stop: async () => [bare, veza].forEach((t) => t.servers.forEach((s) => s.stop())) };
+  }
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  // Two deployments, each with its own database and Redis logical database, so they share nothing.
+  const deployment = async (count: number, redisDb: number) => {
+    const env = { VEZA_DATABASE_URL: await createTestDatabase(postgres.url), VEZA_REDIS_URL: `${redis.url}/${redisDb}` };
+    return Promise.all(Array.from({ length: count }, () => ServerProcess.start('veza', env)));
+  };
+  const one: Target = { name: 'team ×1', kind: 'veza', servers: await deployment(1, 1) };
+  const many: Target = { name: `team ×${instances}`, kind: 'veza', servers: await deployment(instances, 2) };
+  const targets = [bare, one, many];
+  return {
+    targets,
+    stop: async () => {
+      targets.forEach((t) => t.servers.forEach((s) => s.stop()));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await Promise.all([postgres.stop(), redis.stop()]);
+    },
+  };
+}
+
+const { targets, stop } = await startTargets();
 const results: Result[] = [];
 try {
   for (const scenario of scenarios) {
-    for (const [kind, server] of [['bare', bare], ['veza', veza]] as const) {
-      const result = await run(server, kind, scenario);
+    for (const target of targets) {
+      const result = await run(target, scenario);
       results.push(result);
-      console.error(`${kind.padEnd(4)} ${label(scenario)}: p99 ${fmt(result.p99)} ms, e2e ${fmt(result.e2eMs, 0)} ms, errors ${result.errors}`);
-      // Let the server finish its disconnect work (offline presence fan-out) before the next run:
-      // an IPC round trip answers late while its event loop is still busy.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      for (let i = 0; i < 600; i++) {
-        const asked = performance.now();
-        await server.rss();
-        if (performance.now() - asked < 20) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      console.error(`${target.name.padEnd(8)} ${label(scenario)}: p99 ${fmt(result.p99)} ms, e2e ${fmt(result.e2eMs, 0)} ms, errors ${result.errors}`);
+      await waitUntilIdle(target);
     }
   }
 } finally {
-  bare.stop();
-  veza.stop();
+  await stop();
 }
 
-console.log(`\nbench:chat — ${new Date().toISOString()} — Node ${process.version}, ${(await import('node:os')).cpus().length} cores${quick ? ' (--quick)' : ''}\n`);
+const mode = instances === 1 ? 'solo (SQLite, in-process store)' : `team (PostgreSQL + Redis), 1 vs ${instances} instances`;
+console.log(`\nbench:chat — ${new Date().toISOString()} — Node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${mode}${quick ? ' (--quick)' : ''}\n`);
 console.log('| scenario | server | connect ms | settle ms | p50 ms | p99 ms | max ms | end-to-end ms | deliveries/s | errors | server RSS MB |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
@@ -242,18 +306,31 @@ for (const r of results) {
     `| ${label(r.scenario)} | ${r.server} | ${fmt(r.connectMs, 0)} | ${fmt(r.settleMs, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.e2eMs, 0)} | ${fmt(r.deliveriesPerS, 0)} | ${r.errors} | ${fmt(r.rssMb, 0)} |`,
   );
 }
-console.log('\n| scenario | p99 veza/bare | end-to-end veza/bare | targets (0 errors, ratios ≤ 2×, 100 paced p99 < 15 ms) |');
-console.log('|---|---:|---:|---|');
-for (const scenario of scenarios) {
-  const b = results.find((r) => r.scenario === scenario && r.server === 'bare')!;
-  const v = results.find((r) => r.scenario === scenario && r.server === 'veza')!;
-  const p99Ratio = v.p99 / b.p99;
-  const e2eRatio = v.e2eMs / b.e2eMs;
-  const misses = [
-    v.errors + b.errors > 0 ? 'errors' : '',
-    p99Ratio > 2 ? 'p99 ratio' : '',
-    e2eRatio > 2 ? 'e2e ratio' : '',
-    scenario.clients === 100 && scenario.mode === 'paced' && v.p99 >= 15 ? 'p99 ≥ 15 ms' : '',
-  ].filter(Boolean);
-  console.log(`| ${label(scenario)} | ${fmt(p99Ratio, 2)}× | ${fmt(e2eRatio, 2)}× | ${misses.length ? `MISSED: ${misses.join(', ')}` : 'met'} |`);
+const result = (scenario: Scenario, name: string) => results.find((r) => r.scenario === scenario && r.server === name)!;
+if (instances === 1) {
+  console.log('\n| scenario | p99 veza/bare | end-to-end veza/bare | targets (0 errors, ratios ≤ 2×, 100 paced p99 < 15 ms) |');
+  console.log('|---|---:|---:|---|');
+  for (const scenario of scenarios) {
+    const b = result(scenario, 'bare');
+    const v = result(scenario, 'veza');
+    const p99Ratio = v.p99 / b.p99;
+    const e2eRatio = v.e2eMs / b.e2eMs;
+    const misses = [
+      v.errors + b.errors > 0 ? 'errors' : '',
+      p99Ratio > 2 ? 'p99 ratio' : '',
+      e2eRatio > 2 ? 'e2e ratio' : '',
+      scenario.clients === 100 && scenario.mode === 'paced' && v.p99 >= 15 ? 'p99 ≥ 15 ms' : '',
+    ].filter(Boolean);
+    console.log(`| ${label(scenario)} | ${fmt(p99Ratio, 2)}× | ${fmt(e2eRatio, 2)}× | ${misses.length ? `MISSED: ${misses.join(', ')}` : 'met'} |`);
+  }
+} else {
+  const manyName = `team ×${instances}`;
+  console.log(`\n| scenario | p50 ×${instances}/×1 | p99 ×${instances}/×1 | end-to-end ×${instances}/×1 | p99 ×1/bare | p99 ×${instances}/bare | errors |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const scenario of scenarios) {
+    const [b, one, many] = [result(scenario, 'bare'), result(scenario, 'team ×1'), result(scenario, manyName)];
+    console.log(
+      `| ${label(scenario)} | ${fmt(many.p50 / one.p50, 2)}× | ${fmt(many.p99 / one.p99, 2)}× | ${fmt(many.e2eMs / one.e2eMs, 2)}× | ${fmt(one.p99 / b.p99, 2)}× | ${fmt(many.p99 / b.p99, 2)}× | ${b.errors + one.errors + many.errors} |`,
+    );
+  }
 }
