@@ -99,4 +99,12 @@ export async function audioTime(page: Page): Promise<number> {
   return page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="player-audio"]')?.currentTime ?? 0);
 }
 
+/** Seeks the player's <audio> as its native controls would. */
+export async function seekAudio(page: Page, seconds: number): Promise<void> {
+  await page.evaluate((to) => {
+    const audio = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="player-audio"]');
+    if (audio) audio.currentTime = to;
+  }, seconds);
+}
+
 export const screenshotDir = path.resolve(import.meta.dirname, '../../docs/screenshots');

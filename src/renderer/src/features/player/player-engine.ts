@@ -76,18 +76,22 @@ export class PlayerEngine {
     const onTime = () => this.patch({ currentTime: audio.currentTime });
     const onDuration = () => Number.isFinite(audio.duration) && this.patch({ duration: audio.duration });
     const onPlay = () => this.patch({ status: 'playing' });
+    const onPlaying = () => {
+      this.originalReloaded = false;
+      onPlay();
+    };
     const onPause = () => this.state.status !== 'loading' && this.patch({ status: 'paused' });
     const onVolume = () => this.patch({ volume: audio.volume, muted: audio.muted });
     const onError = () => {
       if (this.state.mode === 'native-hls') void this.fallBack('Native HLS failed');
-      else if (this.state.mode === 'original' && audio.error) this.patch({ status: 'error', error: 'This track cannot be played.' });
+      else if (this.state.mode === 'original' && audio.error) void this.reloadOriginal();
     };
     const events: [string, () => void][] = [
       ['timeupdate', onTime],
       ['durationchange', onDuration],
       ['loadedmetadata', onDuration],
       ['play', onPlay],
-      ['playing', onPlay],
+      ['playing', onPlaying],
       ['pause', onPause],
       ['ended', onPause],
       ['volumechange', onVolume],
@@ -202,6 +206,21 @@ export class PlayerEngine {
     await this.playOriginal(position, wasPlaying, generation, reason);
   }
 
+  /** Set after one reload of the original, cleared once it plays again: a second error in a row is final. */
+  private originalReloaded = false;
+
+  /**
+   * The original failed: most often a Range request of a long listen outlived its stream token. Fetch a
+   * fresh URL once and carry on from the same position; a file that really cannot play errors again.
+   */
+  private async reloadOriginal() {
+    if (this.originalReloaded) return this.patch({ status: 'error', error: 'This track cannot be played.' });
+    this.originalReloaded = true;
+    // The element's own position: after a seek it is already the target, the last timeupdate is not.
+    const position = this.audio.currentTime || this.state.currentTime;
+    await this.playOriginal(position, this.state.status !== 'paused', this.generation, this.state.fallbackReason);
+  }
+
   private async playOriginal(startAt: number, autoplay: boolean, generation: number, reason: string | null) {
     const track = this.state.track;
     if (!track) return;
@@ -295,6 +314,7 @@ export class PlayerEngine {
     window.clearTimeout(this.renewTimer);
     this.destroyHls();
     this.mediaRecovered = false;
+    this.originalReloaded = false;
     this.streamToken = null;
     this.audio.pause();
     this.audio.removeAttribute('src');
