@@ -2,6 +2,7 @@
  * A long listen of the original outlives its stream token: the next Range request gets 401, and the
  * player fetches a fresh URL and carries on from the same position. The token lives 2 s here.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from './support/fixtures.js';
@@ -15,6 +16,7 @@ test('the original keeps playing after its stream token expires', async ({ page,
   // 10 minutes of WAV (115 MB): far more than the browser buffers ahead, so a seek needs a new request.
   const wav = makeWav(path.join(os.tmpdir(), 'veza-e2e-audio'), 'Long Original.wav', 600, 220);
   await uploadViaApi(server.url, server.ownerToken, wav, 'Long Original');
+  fs.rmSync(wav);
   const refused: string[] = [];
   page.on('response', (response) => {
     if (response.url().includes('/stream?token=') && response.status() === 401) refused.push(response.url());
