@@ -96,6 +96,9 @@ test('two users chat live, see typing and listening presence, search, and follow
   await expect(benPage.getByText('Hello Ben, welcome')).toBeVisible();
 
   await benPage.screenshot({ path: path.join(screenshotDir, 'chat.png') });
+  // After a reload (no typing event seen yet) authors still show by name: the room's members list.
+  await benPage.reload();
+  await expect(benPage.getByRole('article', { name: 'Message from Ada' }).filter({ hasText: 'Hello Ben, welcome' })).toBeVisible({ timeout: 10_000 });
   expect(dialogs).toEqual([]);
   await adaContext.close();
   await benContext.close();

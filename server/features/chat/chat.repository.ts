@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { Message, Room } from '../../../src/shared/chat.js';
+import type { Message, Room, RoomMember } from '../../../src/shared/chat.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { SqlDialect } from '../../infra/db/database.js';
 import type { DB, MessagesTable, RoomsTable } from '../../infra/db/schema.js';
@@ -152,6 +152,23 @@ export class ChatRepository {
   async memberRoomIds(userId: string): Promise<string[]> {
     const rows = await this.db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
     return rows.map((row) => row.room_id);
+  }
+
+  /** Members with their display names, by name; and how many there are in all. */
+  async members(roomId: string, limit: number): Promise<{ members: RoomMember[]; total: number }> {
+    const [members, count] = await Promise.all([
+      this.db
+        .selectFrom('room_members')
+        .innerJoin('users', 'users.id', 'room_members.user_id')
+        .select(['users.id as user_id', 'users.display_name'])
+        .where('room_members.room_id', '=', roomId)
+        .orderBy('users.display_name')
+        .orderBy('users.id')
+        .limit(limit)
+        .execute(),
+      this.db.selectFrom('room_members').select((eb) => eb.fn.countAll<number | string>().as('n')).where('room_id', '=', roomId).executeTakeFirstOrThrow(),
+    ]);
+    return { members, total: Number(count.n) };
   }
 
   async memberIds(roomId: string, limit: number): Promise<string[]> {

@@ -5,6 +5,7 @@ import {
   HistoryPageSchema,
   HistoryQuerySchema,
   RoomListSchema,
+  RoomMembersSchema,
   RoomParamsSchema,
   RoomSchema,
   SearchQuerySchema,
@@ -34,6 +35,10 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ chat: ChatService }> = asyn
     await chat.leaveRoom(request.user!, request.params.id);
     return reply.code(204).send(null);
   });
+
+  app.get('/rooms/:id/members', { schema: { ...common, params: RoomParamsSchema, response: { 200: RoomMembersSchema } } }, async (request) =>
+    chat.members(request.user!, request.params.id),
+  );
 
   app.get(
     '/rooms/:id/messages',

@@ -5,8 +5,10 @@ import {
   type HistoryPage,
   MESSAGE_MAX_LENGTH,
   type Message,
+  ROOM_MEMBERS_MAX,
   ROOM_NAME_MAX_LENGTH,
   type Room,
+  type RoomMembers,
   type SearchResult,
 } from '../../../src/shared/chat.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
@@ -76,6 +78,12 @@ export class ChatService {
 
   memberIds(roomId: string, limit = 500): Promise<string[]> {
     return this.repo.memberIds(roomId, limit);
+  }
+
+  /** Who is in a room, by name (members only): the app shows authors and presence by name. */
+  async members(user: User, roomId: string): Promise<RoomMembers> {
+    await this.requireMember(user.id, roomId);
+    return this.repo.members(roomId, ROOM_MEMBERS_MAX);
   }
 
   async createRoom(user: User, rawName: string): Promise<Room> {

@@ -125,6 +125,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(errorCode(await bobSocket.emitWithAck('search', { room_id: room.id, q: 'secret' }))).toBe('FORBIDDEN');
       expect((await rest(bob.token, 'GET', `/rooms/${room.id}/messages`)).json()).toMatchObject({ status: 403, code: 'FORBIDDEN' });
       expect((await rest(bob.token, 'GET', `/rooms/${room.id}/messages/search?q=secret`)).statusCode).toBe(403);
+      expect((await rest(bob.token, 'GET', `/rooms/${room.id}/members`)).statusCode).toBe(403);
       expect((await rest(bob.token, 'GET', `/rooms/${randomUUID()}/messages`)).json()).toMatchObject({ code: 'NOT_FOUND' });
       expect(errorCode(await bobSocket.emitWithAck('room:join', { room_id: randomUUID() }))).toBe('NOT_FOUND');
       expect(bobHeard).toEqual([]);
@@ -139,6 +140,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(joined.presence.every((p) => p.status === 'online')).toBe(true);
       const history = expectOk(await bobSocket.emitWithAck('history:fetch', { room_id: room.id }));
       expect(history.messages.map((m) => m.content)).toEqual(['secret plans']);
+      // Members by name, for authors and presence: alice before bob.
+      expect((await rest(bob.token, 'GET', `/rooms/${room.id}/members`)).json()).toEqual({
+        members: [
+          { user_id: alice.id, display_name: 'alice' },
+          { user_id: bob.id, display_name: 'bob' },
+        ],
+        total: 2,
+      });
       const heard = nextEvent(aliceSocket, 'message:new', (m) => m.client_id === 'hi-bob');
       expectOk(await bobSocket.emitWithAck('message:send', { room_id: room.id, client_id: 'hi-bob', content: 'hi' }));
       await heard;

@@ -10,6 +10,7 @@ import { lastRead } from './outbox';
 import { PresenceList } from './PresenceList';
 import { SearchPanel } from './SearchPanel';
 import { useOutbox } from './use-outbox';
+import { useMemberNames } from './use-member-names';
 import { useRoom } from './use-room';
 import { useRooms } from './use-rooms';
 
@@ -26,7 +27,6 @@ export function ChatPanel({ tracks, onPlayAt }: ChatPanelProps) {
   const { rooms, unread, error: roomsError, create } = useRooms(api, socket, roomId, user.id);
   const room = useRoom(socket, roomId);
   const outbox = useOutbox(socket, room.replace);
-  const [names, setNames] = useState<Record<string, string>>({ [user.id]: user.display_name });
   const [searching, setSearching] = useState(false);
   const [focusId, setFocusId] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Message | null>(null);
@@ -52,14 +52,8 @@ export function ChatPanel({ tracks, onPlayAt }: ChatPanelProps) {
     if (roomId && newest) lastRead.set(roomId, newest.seq);
   }, [roomId, newest]);
 
-  // Display names learned from the events that carry them.
-  useEffect(() => {
-    const learn = (event: { user_id: string; display_name: string }) =>
-      setNames((current) => (current[event.user_id] === event.display_name ? current : { ...current, [event.user_id]: event.display_name }));
-    socket.socket.on('typing', learn);
-    return () => void socket.socket.off('typing', learn);
-  }, [socket]);
-
+  const authorIds = useMemo(() => [...new Set([...room.messages.map((m) => m.user_id), ...Object.keys(room.presence)])], [room.messages, room.presence]);
+  const names = useMemberNames(api, socket, roomId, user, authorIds);
   const nameOf = useCallback((id: string) => names[id] ?? `Member ${id.slice(0, 4)}`, [names]);
   const titles = useMemo(() => new Map(tracks.map((t) => [t.id, t.title])), [tracks]);
   const trackTitleOf = useCallback((id: string) => titles.get(id) ?? null, [titles]);
