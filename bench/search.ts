@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { ChatRepository } from '../server/features/chat/chat.repository.js';
+import { ChatRepository, SEARCH_RANK_WINDOW } from '../server/features/chat/chat.repository.js';
 import { parseSearch } from '../server/features/chat/search-query.js';
 import { type Database, openDatabase } from '../server/infra/db/database.js';
 import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
@@ -108,6 +108,7 @@ interface Row {
   scope: 'one room' | `${number} rooms`;
   index: number[];
   scan: number[];
+  windowScan: number[];
   hits: number;
 }
 
@@ -185,21 +186,34 @@ async function measure(dialect: 'sqlite' | 'postgres', database: Database): Prom
   const repo = new ChatRepository(database.db, dialect);
   queryRandom = mulberry32(7); // the same questions to both dialects
   const like = dialect === 'postgres' ? sql`ilike` : sql`like`;
-  /** The scan baseline: the same filter and page, matching by substring. */
-  const scan = async (rooms: string[], q: string) => {
+  const scanFilter = (rooms: string[], q: string) => {
     const words = parseSearch(q);
     const text = words.isPhrase ? [words.words.join(' ')] : words.words;
     const matches = sql.join(text.map((w) => sql`content ${like} ${`%${w}%`}`), sql` and `);
     const inRooms = rooms.length === 1 ? sql`room_id = ${rooms[0]}` : sql`room_id in (${sql.join(rooms)})`;
-    const where = sql`${inRooms} and deleted_at is null and ${matches}`;
-    await sql`select id, content from messages where ${where} order by num desc limit 50`.execute(database.db);
+    return sql`${inRooms} and deleted_at is null and ${matches}`;
+  };
+  // In one room seq orders like num and has an index; the scans get every help the index path gets.
+  const newest = (rooms: string[]) => (rooms.length === 1 ? sql`seq desc` : sql`num desc`);
+  /** The scan the index replaces (the seed's search): the same filter and page, every match counted. */
+  const scan = async (rooms: string[], q: string) => {
+    const where = scanFilter(rooms, q);
+    await sql`select id, content from messages where ${where} order by ${newest(rooms)} limit 50`.execute(database.db);
     await sql`select count(*) from messages where ${where}`.execute(database.db);
+  };
+  /**
+   * A scan with the index path's exact semantics: the newest window + 1 matches, the rows the ranking
+   * needs (their count is the capped total). It stops early for a frequent word — that is the point of
+   * showing it: for such words the window, not the index, is what makes search cheap.
+   */
+  const windowScan = async (rooms: string[], q: string) => {
+    await sql`select id, content from messages where ${scanFilter(rooms, q)} order by ${newest(rooms)} limit ${SEARCH_RANK_WINDOW + 1}`.execute(database.db);
   };
   const rows: Row[] = [];
   const userRooms = roomIds.slice(0, USER_ROOMS);
   for (const kind of Object.keys(QUERIES) as QueryKind[]) {
     for (const scope of ['one room', `${USER_ROOMS} rooms`] as const) {
-      const row: Row = { dialect, kind, scope, index: [], scan: [], hits: 0 };
+      const row: Row = { dialect, kind, scope, index: [], scan: [], windowScan: [], hits: 0 };
       for (let run = 0; run < RUNS; run++) {
         const q = QUERIES[kind]();
         const rooms = scope === 'one room' ? [roomIds[run % ROOMS]!] : userRooms;
@@ -212,6 +226,9 @@ async function measure(dialect: 'sqlite' | 'postgres', database: Database): Prom
           started = performance.now();
           await scan(rooms, q);
           row.scan.push(performance.now() - started);
+          started = performance.now();
+          await windowScan(rooms, q);
+          row.windowScan.push(performance.now() - started);
         }
       }
       rows.push(row);
@@ -276,15 +293,19 @@ try {
       `Node ${process.version}, ${os.cpus().length} cores; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
       `data: SQLite ${seconds(sqliteLoad)}, PostgreSQL ${seconds(pgLoad)}\n`,
   );
-  console.log('| dialect | query | scope | avg hits | index p50 ms | index p95 ms | LIKE/ILIKE p50 ms | LIKE/ILIKE p95 ms | speed-up (p95) | target |');
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
+  console.log(
+    '| dialect | query | scope | avg hits | index p50 ms | index p95 ms | LIKE/ILIKE p50 ms | LIKE/ILIKE p95 ms | speed-up (p95) | target | ' +
+      `LIKE newest ${SEARCH_RANK_WINDOW + 1} p95 ms | speed-up vs it (p95) |`,
+  );
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const row of rows) {
     const p95 = percentile(row.index, 95);
     const speedup = percentile(row.scan, 95) / p95;
     const target = row.scope === 'one room' ? (p95 <= 10 ? 'met (≤ 10 ms)' : 'MISSED (> 10 ms)') : speedup >= 50 ? 'met (≥ 50×)' : 'MISSED (< 50×)';
     console.log(
       `| ${row.dialect} | ${row.kind} | ${row.scope} | ${Math.round(row.hits)} | ${fmt(percentile(row.index, 50))} | ${fmt(p95)} | ` +
-        `${fmt(percentile(row.scan, 50))} | ${fmt(percentile(row.scan, 95))} | ${speedup.toFixed(0)}× | ${target} |`,
+        `${fmt(percentile(row.scan, 50))} | ${fmt(percentile(row.scan, 95))} | ${speedup.toFixed(0)}× | ${target} | ` +
+        `${fmt(percentile(row.windowScan, 95))} | ${(percentile(row.windowScan, 95) / p95).toFixed(1)}× |`,
     );
   }
 } finally {

@@ -157,7 +157,7 @@ describeEachDialect('chat repository', (ctx) => {
   });
 
   it('ranks only the newest matches of a very common word, and caps the total there', async () => {
-    const repo = new ChatRepository(ctx.database.db, ctx.dialect, 3);
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow: 3 });
     const userId = await seedUser(ctx.database, 'gina');
     for (const content of ['drum', 'drum', 'drum and bass', 'drum solo tonight', 'drum']) {
       await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, content));
