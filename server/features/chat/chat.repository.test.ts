@@ -236,6 +236,9 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     expect(await search(both(), 'solo drum')).toEqual({ keys: ['b-drum-solo'], total: 1, capped: false });
     expect(await search(both(), 'red guitar')).toEqual({ keys: ['a-guitar-red', 'b-red-guitar-solo'], total: 2, capped: false });
     expect((await search(both(), 'drum', { limit: 2, offset: 2 })).keys).toEqual(['b-drum-solo', 'a-drum-bass']);
+    // Query syntax stays plain words on both ways: `and` is a word here, and no message has `near`.
+    expect(await search(both(), '"drum" AND')).toEqual({ keys: ['a-drum-bass'], total: 1, capped: false });
+    expect(await search(both(), 'NEAR( drum* -')).toEqual({ keys: [], total: 0, capped: false });
   });
 
   it('a phrase across rooms matches in order only, in the searched rooms only', async () => {
