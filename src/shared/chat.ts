@@ -93,9 +93,9 @@ export const SearchQuerySchema = Type.Object({
 });
 export const SearchResultSchema = Type.Object({
   messages: Type.Array(SearchHitSchema),
-  /** Number of matches: exact, or the cap (1000) when `total_capped`. */
+  /** Number of matches: exact, or the cap (200) when `total_capped`. */
   total: Type.Integer(),
-  /** True when more than `total` messages match: search counts (and ranks) at most the newest 1000. */
+  /** True when more than `total` messages match: search counts (and ranks) at most the newest 200. */
   total_capped: Type.Boolean(),
 });
 export type SearchResult = Static<typeof SearchResultSchema>;

@@ -43,12 +43,19 @@ function runAsServerUser(command: string, args: string[], dir: string): void {
   }
 }
 
-/** A throwaway PostgreSQL on a free port in a temp dir, for one test run. */
-export async function startPostgres(): Promise<TestPostgres> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-pg-'));
+/**
+ * A throwaway PostgreSQL on a free port in a temp dir, for one test run. With `keepIn` (benchmarks that
+ * cache generated data) the server lives in that directory, is reused when it exists already, and
+ * `stop()` keeps it.
+ */
+export async function startPostgres(keep: { keepIn?: string } = {}): Promise<TestPostgres> {
+  const dir = keep.keepIn ?? fs.mkdtempSync(path.join(os.tmpdir(), 'veza-pg-'));
   const dataDir = path.join(dir, 'data');
   const port = await freePort();
-  runAsServerUser(pgBinary('initdb'), ['-D', dataDir, '-U', 'veza', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], dir);
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    runAsServerUser(pgBinary('initdb'), ['-D', dataDir, '-U', 'veza', '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'], dir);
+  }
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   const start = () => runAsServerUser(pgBinary('pg_ctl'), ['-D', dataDir, '-o', options, '-l', path.join(dir, 'log'), '-w', '-t', '30', 'start'], dir);
   const stopServer = (mode: 'fast' | 'immediate') => {
@@ -65,6 +72,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     start,
     pause: () => stopServer('fast'),
     stop: () => {
+      if (keep.keepIn !== undefined) return stopServer('fast');
       stopServer('immediate');
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
@@ -157,7 +158,7 @@ describeEachDialect('chat repository', (ctx) => {
   });
 
   it('ranks only the newest matches of a very common word, and caps the total there', async () => {
-    const repo = new ChatRepository(ctx.database.db, ctx.dialect, 3);
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow: 3 });
     const userId = await seedUser(ctx.database, 'gina');
     for (const content of ['drum', 'drum', 'drum and bass', 'drum solo tonight', 'drum']) {
       await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, content));
@@ -183,5 +184,79 @@ describeEachDialect('chat repository', (ctx) => {
     const after = await repo.search([DEFAULT_ROOM_ID], parseSearch('drum'), { limit: 10, offset: 0 });
     expect({ total: after.total, capped: after.totalCapped }).toEqual({ total: 3, capped: false });
     expect(after.rows).toHaveLength(3);
+  });
+});
+
+describeEachDialect('chat repository: search across rooms', (ctx) => {
+  /**
+   * Rooms A and B are searched, C is not. Inserted oldest first; the newest matches are at the end.
+   * Each query runs both ways a search across rooms can go: the room filter inside the index (frequent
+   * words) and the words alone with rooms checked per hit (rare words) — the answers must not differ.
+   */
+  async function seedRooms() {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [id, name] of [[a, 'A'], [b, 'B'], [c, 'C']] as const) {
+      await repo.createRoom({ id, name: `${name}-${id}`, created_by: userId, created_at: new Date().toISOString() });
+    }
+    const ids: Record<string, string> = {};
+    for (const [key, room, content] of [
+      ['a-drum', a, 'drum'],
+      ['b-drum-solo', b, 'drum solo'],
+      ['a-guitar-red', a, 'guitar red'],
+      ['a-drum-bass', a, 'drum and bass'],
+      ['c-drum', c, 'drum'],
+      ['c-red-guitar', c, 'red guitar'],
+      ['b-red-guitar-solo', b, 'a red guitar solo'],
+      ['b-drum', b, 'drum'],
+    ] as const) {
+      ids[(await repo.insertMessage(message(room, userId, content))).row.id] = key;
+    }
+    // PostgreSQL decides from its planner statistics: give it some.
+    if (ctx.dialect === 'postgres') await sql`analyze messages`.execute(ctx.database.db);
+    const both = (rankWindow?: number) => [
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 0 }),
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 1_000_000 }),
+    ];
+    const search = async (repos: ChatRepository[], q: string, page = { limit: 10, offset: 0 }) => {
+      const [inIndex, perHit] = await Promise.all(repos.map((r) => r.search([a, b], parseSearch(q), page)));
+      const answer = (p: typeof inIndex) => ({ keys: p!.rows.map((row) => ids[row.id]), total: p!.total, capped: p!.totalCapped });
+      expect(answer(perHit), `${q}: rooms per hit = rooms in the index`).toEqual(answer(inIndex));
+      return answer(inIndex);
+    };
+    const idOf = (key: string) => Object.entries(ids).find(([, k]) => k === key)![0];
+    return { repo, both, search, idOf };
+  }
+
+  it('ranks the matches of all rooms together: best first, then newest, whichever room they are in', async () => {
+    const { both, search } = await seedRooms();
+    // Short exact matches first (newest first among equals), then longer messages; room C never.
+    expect(await search(both(), 'drum')).toEqual({ keys: ['b-drum', 'a-drum', 'b-drum-solo', 'a-drum-bass'], total: 4, capped: false });
+    expect(await search(both(), 'solo drum')).toEqual({ keys: ['b-drum-solo'], total: 1, capped: false });
+    expect(await search(both(), 'red guitar')).toEqual({ keys: ['a-guitar-red', 'b-red-guitar-solo'], total: 2, capped: false });
+    expect((await search(both(), 'drum', { limit: 2, offset: 2 })).keys).toEqual(['b-drum-solo', 'a-drum-bass']);
+    // Query syntax stays plain words on both ways: `and` is a word here, and no message has `near`.
+    expect(await search(both(), '"drum" AND')).toEqual({ keys: ['a-drum-bass'], total: 1, capped: false });
+    expect(await search(both(), 'NEAR( drum* -')).toEqual({ keys: [], total: 0, capped: false });
+  });
+
+  it('a phrase across rooms matches in order only, in the searched rooms only', async () => {
+    const { both, search } = await seedRooms();
+    expect(await search(both(), '"red guitar"')).toEqual({ keys: ['b-red-guitar-solo'], total: 1, capped: false });
+    expect(await search(both(), '"guitar red"')).toEqual({ keys: ['a-guitar-red'], total: 1, capped: false });
+    expect(await search(both(), '"drum bass"')).toEqual({ keys: [], total: 0, capped: false });
+  });
+
+  it('the window across rooms is the newest matches of all rooms together; the total is capped past it', async () => {
+    const { repo, both, search, idOf } = await seedRooms();
+    // 4 matches, window 3: the newest 3 of A and B together (a-drum is the oldest), ranked.
+    expect(await search(both(3), 'drum')).toEqual({ keys: ['b-drum', 'b-drum-solo', 'a-drum-bass'], total: 3, capped: true });
+    expect(await search(both(3), 'drum', { limit: 10, offset: 3 })).toEqual({ keys: [], total: 3, capped: true });
+    // Exactly the window: exact total.
+    expect(await search(both(4), 'drum')).toEqual({ keys: ['b-drum', 'a-drum', 'b-drum-solo', 'a-drum-bass'], total: 4, capped: false });
+    // A deleted message leaves the window: the oldest match moves back in, and 3 is exact again.
+    await repo.softDelete(idOf('b-drum'), new Date().toISOString());
+    expect(await search(both(3), 'drum')).toEqual({ keys: ['a-drum', 'b-drum-solo', 'a-drum-bass'], total: 3, capped: false });
   });
 });

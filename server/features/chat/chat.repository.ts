@@ -63,7 +63,31 @@ export interface SearchPage {
  * it, above it the result says `total_capped` (CONTRACT: `total` only "where cheap"). Finding and
  * counting every match of a word in most messages was the whole cost of such a search.
  */
-const SEARCH_RANK_WINDOW = 1000;
+export const SEARCH_RANK_WINDOW = 200;
+
+/**
+ * Across several rooms, words with fewer matches than this in the whole server are found by the words
+ * alone, rooms filtered per hit: a few thousand hits cost less than walking every room's entries in the
+ * index (the 20 room tokens of a user's rooms are 100,000 entries at a million messages). More frequent
+ * words keep the room filter in the index, where they stop at the window after a short walk.
+ */
+const SEARCH_RARE_MATCHES = 2000;
+
+export interface SearchTuning {
+  /** How many of the newest matches a search ranks (tests make it small). */
+  rankWindow?: number;
+  /** Below this many matches server-wide, a search across rooms filters rooms per hit (tests vary it). */
+  rareMatches?: number;
+}
+
+/** PostgreSQL's statistics of the tsv column: the share of rows holding each common lexeme. */
+interface TermStatistics {
+  expires: number;
+  rows: number;
+  frequencies: Map<string, number>;
+  /** Lexemes not in the list are rarer than the rarest listed one; the planner guesses half of it. */
+  unlisted: number;
+}
 
 interface PendingInsert {
   message: NewMessage;
@@ -93,9 +117,15 @@ export class ChatRepository {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: SqlDialect,
-    /** How many of the newest matches a search ranks (tests make it small). */
-    private readonly rankWindow = SEARCH_RANK_WINDOW,
-  ) {}
+    tuning: SearchTuning = {},
+  ) {
+    this.rankWindow = tuning.rankWindow ?? SEARCH_RANK_WINDOW;
+    this.rareMatches = tuning.rareMatches ?? SEARCH_RARE_MATCHES;
+  }
+
+  private readonly rankWindow: number;
+  private readonly rareMatches: number;
+  private termStatistics: TermStatistics | undefined;
 
   /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
   async listRooms(userId: string): Promise<Room[]> {
@@ -321,35 +351,40 @@ export class ChatRepository {
   }
 
   private async searchSqlite(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
-    const match = fts5Match(roomIds, search);
-    // The newest window + 1 matches: FTS5 walks the doclists backwards (rowid desc) and stops there.
     const fetchLimit = this.rankWindow + 1;
-    if (search.words.length > 1 && !search.isPhrase) {
-      // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
+    const scored = search.words.length > 1 && !search.isPhrase;
+    // Several words: FTS5's bm25 weighs them by rarity. Weights: the room column 0 (a filter), content 1.
+    const score = scored ? sql`bm25(messages_fts, 0.0, 1.0)` : sql`0`;
+    // The newest window + 1 matches (FTS5 walks the doclists backwards, rowid desc, and stops there).
+    // One room, or words frequent enough: the room tokens inside the MATCH, so FTS5 intersects the rooms'
+    // doclists with the words'. Rare words across rooms: the words alone, rooms checked per hit.
+    const newest = (await this.sqliteRareAcrossRooms(roomIds, search))
+      ? sql`select messages_fts.rowid as num, ${score} as score
+            from messages_fts cross join messages m on m.num = messages_fts.rowid
+            where messages_fts match ${fts5Match(null, search)} and m.room_id in (select value from json_each(${JSON.stringify(roomIds)}))
+            order by messages_fts.rowid desc limit ${fetchLimit}`
+      : sql`select rowid as num, ${score} as score from messages_fts where messages_fts match ${fts5Match(roomIds, search)}
+            order by rowid desc limit ${fetchLimit}`;
+    if (scored) {
       const { rows } = await sql<MessageRow & { found: number }>`
-        with f as materialized (select rowid, bm25(messages_fts, 0.0, 1.0) as score from messages_fts where messages_fts match ${match}
-                   order by rowid desc limit ${fetchLimit}),
-             w as (select rowid, score from f order by rowid desc limit ${this.rankWindow})
+        with f as materialized (${newest}),
+             w as (select num, score from f order by num desc limit ${this.rankWindow})
         select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
                m.created_at, m.edited_at, m.deleted_at, (select count(*) from f) as found
-        from w join messages m on m.num = w.rowid
+        from w join messages m on m.num = w.num
         where m.deleted_at is null
         order by w.score, m.num desc
         limit ${page.limit} offset ${page.offset}`.execute(this.db);
-      const found =
-        rows[0]?.found ??
-        (await sql<{ found: number }>`select count(*) as found from (select rowid from messages_fts where messages_fts match ${match} limit ${fetchLimit})`.execute(this.db))
-          .rows[0]!.found;
+      const found = rows[0]?.found ?? (await sql<{ found: number }>`select count(*) as found from (${newest})`.execute(this.db)).rows[0]!.found;
       return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(found)) };
     }
     // One word or one phrase: the newest matches, fetched and ranked here (see singleTermScore).
-    const { rows: hits } = await sql<{ num: number }>`
-      select rowid as num from messages_fts where messages_fts match ${match} order by rowid desc limit ${fetchLimit}`.execute(this.db);
+    const { rows: hits } = await sql<{ num: number }>`${newest}`.execute(this.db);
     const counted = this.counted(hits.length);
     if (hits.length === 0) return { rows: [], ...counted };
     const window = JSON.stringify(hits.slice(0, this.rankWindow).map((hit) => hit.num));
-    // Rank on (num, content) only, then load the page's full rows: 1000 small rows instead of 1000 whole
-    // ones. One JSON parameter instead of up to 1000 bound values: one cached statement, no big SQL text.
+    // Rank on (num, content) only, then load the page's full rows: a window of small rows instead of
+    // whole ones. One JSON parameter instead of a bound value per hit: one cached statement, short SQL.
     const candidates = await sql<{ num: number; content: string }>`
       select num, content from messages where num in (select value from json_each(${window})) and deleted_at is null`.execute(this.db);
     const tokens = candidates.rows.map((row) => foldedWords(row.content));
@@ -365,11 +400,32 @@ export class ChatRepository {
     return { rows: pageNums.map((num) => byNum.get(num)).filter((row) => row !== undefined), ...counted };
   }
 
+  /**
+   * Across rooms, are the words rare server-wide? Counting stops at `rareMatches`, so asking costs at most
+   * that many index entries — little next to OR-ing every room's doclist (each room token is in all of
+   * that room's messages) when the words match only a few hundred messages.
+   */
+  private async sqliteRareAcrossRooms(roomIds: string[], search: ParsedSearch): Promise<boolean> {
+    if (roomIds.length === 1) return false;
+    const { rows } = await sql<{ n: number }>`
+      select count(*) as n from (select 1 from messages_fts where messages_fts match ${fts5Match(null, search)} limit ${this.rareMatches})`.execute(this.db);
+    return Number(rows[0]!.n) < this.rareMatches;
+  }
+
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const text = search.words.join(' ');
     const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
-    // `=` on one room lets the (room_id, tsv) GIN index narrow to that room; GIN cannot use `= any(…)`.
-    const rooms = roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`;
+    // `=` on one room lets the (room_id, tsv) GIN index narrow to that room. Across rooms, `= any(…)` makes
+    // GIN read every one of those rooms' entries (100,000 for 20 rooms at a million messages: ~18 ms), which
+    // only pays off when the words are common; rare words are cheaper found by the words alone with the
+    // rooms checked per row — `room_id || ''` is an expression the index cannot use, so the planner does
+    // exactly that.
+    const rooms =
+      roomIds.length === 1
+        ? sql`m.room_id = ${roomIds[0]}`
+        : (await this.estimatedMatchesPostgres(search)) < this.rareMatches
+          ? sql`(m.room_id || '') = any(${roomIds})`
+          : sql`m.room_id = any(${roomIds})`;
     const fetchLimit = this.rankWindow + 1;
     // Newest first. In one room by seq (the same order as num there: seqs are taken under the room's row
     // lock), so the planner can choose per word: a rare word goes through the GIN index, a word in most
@@ -400,5 +456,33 @@ export class ChatRepository {
       this.db,
     );
     return { rows: [], ...this.counted(Number(count.rows[0]?.found ?? 0)) };
+  }
+
+  /**
+   * How many live messages PostgreSQL expects to match all the words, from the statistics its planner uses
+   * (the share of rows holding each common lexeme; words are assumed independent, as the planner does).
+   * Infinity while the table has no statistics yet: the room filter then stays in the index.
+   */
+  private async estimatedMatchesPostgres(search: ParsedSearch): Promise<number> {
+    const stats = await this.postgresTermStatistics();
+    if (stats.frequencies.size === 0) return Number.POSITIVE_INFINITY;
+    return search.words.reduce((rows, word) => rows * (stats.frequencies.get(word) ?? stats.unlisted), stats.rows);
+  }
+
+  /** Read at most every 5 minutes: they change only when (auto)analyze runs. */
+  private async postgresTermStatistics(): Promise<TermStatistics> {
+    if (this.termStatistics !== undefined && this.termStatistics.expires > Date.now()) return this.termStatistics;
+    const { rows } = await sql<{ rows: number; elems: string[] | null; freqs: number[] | null }>`
+      select c.reltuples::float8 as rows, s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs::float8[] as freqs
+      from pg_class c
+      left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'messages' and s.attname = 'tsv'
+      where c.oid = 'messages'::regclass`.execute(this.db);
+    const { rows: total = 0, elems, freqs } = rows[0] ?? {};
+    const frequencies = new Map<string, number>();
+    // most_common_elem_freqs lists one share per lexeme, then the minimum and the maximum.
+    elems?.forEach((lexeme, i) => frequencies.set(lexeme, freqs?.[i] ?? 0));
+    const unlisted = (freqs?.[elems?.length ?? 0] ?? 0) / 2;
+    this.termStatistics = { expires: Date.now() + 5 * 60_000, rows: Math.max(0, total), frequencies, unlisted };
+    return this.termStatistics;
   }
 }

@@ -19,6 +19,7 @@ describe('search query', () => {
     expect(fts5Match([room, room], parseSearch('"a b"'))).toBe(
       `room_key : ("${roomToken(room)}" OR "${roomToken(room)}") AND content : "a b"`,
     );
+    expect(fts5Match(null, parseSearch('and NEAR('))).toBe('content : "and" AND content : "near"');
   });
 
   it('snippet is plain text with highlight ranges of the matched words', () => {

@@ -36,13 +36,16 @@ const quote = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
 /**
  * The FTS5 MATCH expression: the room tokens and the words, every one a quoted string. Quoting keeps
- * even a word like `AND` or `NEAR` a plain string to FTS5.
+ * even a word like `AND` or `NEAR` a plain string to FTS5. `roomIds` null: the words alone (the caller
+ * filters rooms itself).
  */
-export function fts5Match(roomIds: string[], search: ParsedSearch): string {
+export function fts5Match(roomIds: string[] | null, search: ParsedSearch): string {
+  const words = search.isPhrase ? [quote(search.words.join(' '))] : search.words.map(quote);
+  const terms = words.map((word) => `content : ${word}`);
+  if (roomIds === null) return terms.join(' AND ');
   const rooms = roomIds.map((id) => quote(roomToken(id)));
   const roomFilter = rooms.length === 1 ? `room_key : ${rooms[0]}` : `room_key : (${rooms.join(' OR ')})`;
-  const words = search.isPhrase ? [quote(search.words.join(' '))] : search.words.map(quote);
-  return [roomFilter, ...words.map((word) => `content : ${word}`)].join(' AND ');
+  return [roomFilter, ...terms].join(' AND ');
 }
 
 /** Lowercase words with diacritics removed, like FTS5's unicode61 tokenizer (remove_diacritics 2). */

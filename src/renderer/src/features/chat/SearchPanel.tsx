@@ -16,7 +16,7 @@ export function SearchPanel({ socket, roomId, nameOf, onJump, onClose }: { socke
     if (!q) return;
     socket.request('search', { room_id: roomId, q, limit: 30 }).then(
       ({ messages, total, total_capped }) => {
-        // Above 1000 matches the server stops counting: "1000+ results".
+        // Past the server's rank window (the newest 200 matches) it stops counting: "200+ results".
         setResults({ hits: messages, total, capped: total_capped });
         setError(null);
       },
