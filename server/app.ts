@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
@@ -21,6 +22,7 @@ import { healthRoutes } from './features/health/health.routes.js';
 import { hlsRoutes } from './features/hls/hls.routes.js';
 import { type ContainedReader, HlsService } from './features/hls/hls.service.js';
 import { SegmentCache } from './features/hls/segment-cache.js';
+import { SEGMENT_ROUTE, SegmentFastPath } from './features/hls/segment-fast-path.js';
 import { loadStreamKeys, StreamTokens } from './features/hls/stream-tokens.js';
 import { MediaStore } from './features/tracks/media-store.js';
 import { TracksRepository } from './features/tracks/tracks.repository.js';
@@ -91,7 +93,22 @@ export interface AppOptions {
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
 export async function buildApp(config: Config, options: AppOptions = {}) {
+  // Set once the HLS service exists: cached segment hits are answered before Fastify's routing.
+  let fastPath: SegmentFastPath | null = null;
   const app = Fastify({
+    // What Fastify's own factory does, plus the segment fast path in front of its handler.
+    serverFactory: (handler, fastifyOptions) => {
+      // Fastify hands its resolved options (defaults filled in) to the factory.
+      const opts = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      const server = http.createServer(opts.http ?? {}, (req, res) => {
+        if (fastPath === null || !fastPath.tryServe(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = opts.keepAliveTimeout;
+      server.requestTimeout = opts.requestTimeout;
+      server.setTimeout(opts.connectionTimeout);
+      if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+      return server;
+    },
     logger: loggerOptions(config, options.logStream),
     // Unknown fields are refused, not silently dropped: a client sending `role` should hear about it.
     ajv: { customOptions: { removeAdditional: false } },
@@ -168,6 +185,19 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
 
   const media = await wireMedia(app, config, ffmpeg, options);
+  if (config.hlsEnabled) {
+    let isClosing = false;
+    app.addHook('preClose', async () => void (isClosing = true));
+    const served = app.httpDuration.labels('GET', SEGMENT_ROUTE, '200');
+    fastPath = new SegmentFastPath({
+      isHostAllowed: (host) => policy.isHostAllowed(host),
+      tokens: media.streamTokens,
+      hls: media.hls,
+      observe: (seconds) => served.observe(seconds),
+      log: app.log,
+      isClosing: () => isClosing,
+    });
+  }
 
   await app.register(
     async (api) => {

@@ -38,6 +38,11 @@ export class HlsService {
   /** Rungs of ready tracks, so a segment request costs no database round trip. */
   private readonly rungsByTrack = new Map<string, Set<string>>();
   private readonly read: ContainedReader;
+  /**
+   * Bumped by every invalidation. A disk or database read that was in flight across one may carry the
+   * old ladder, so its result is used for that request but not remembered.
+   */
+  private epoch = 0;
 
   constructor(private readonly options: HlsServiceOptions) {
     this.read = options.read ?? readContainedFile;
@@ -45,6 +50,7 @@ export class HlsService {
 
   /** A re-transcode or a delete: forget everything known about the track. */
   invalidate(trackId: string): void {
+    this.epoch++;
     this.rungsByTrack.delete(trackId);
     this.options.cache.invalidateTrack(trackId);
   }
@@ -71,10 +77,11 @@ export class HlsService {
   private async rungs(trackId: string): Promise<Set<string>> {
     let rungs = this.rungsByTrack.get(trackId);
     if (!rungs) {
+      const epoch = this.epoch;
       const state = await this.options.tracks.streamState(trackId).catch(() => null);
       if (!state || state.rungs.length === 0) throw notFound('HLS stream');
       rungs = new Set(state.rungs.map(rungName));
-      this.rungsByTrack.set(trackId, rungs);
+      if (epoch === this.epoch) this.rungsByTrack.set(trackId, rungs);
     }
     return rungs;
   }
@@ -88,10 +95,20 @@ export class HlsService {
     if (!SEGMENT_PATTERN.test(segment)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Not a segment name');
   }
 
+  /**
+   * For the fast path: a segment whose quality is a known rung of the track and whose bytes are in
+   * memory, else undefined (then the route checks everything and reads from disk).
+   */
+  cachedSegment(trackId: string, quality: string, segment: string): CachedFile | undefined {
+    if (!this.rungsByTrack.get(trackId)?.has(quality)) return undefined;
+    return this.options.cache.get(trackId, `${quality}/${segment}`);
+  }
+
   /** From the cache, else from disk after the realpath containment check. */
   async file(trackId: string, name: string): Promise<CachedFile> {
     const cached = this.options.cache.get(trackId, name);
     if (cached) return cached;
+    const epoch = this.epoch;
     const trackDir = path.join(this.options.hlsRoot, trackId);
     const [realDir, realFile] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name))]).catch(() => {
       throw notFound('HLS file');
@@ -106,7 +123,7 @@ export class HlsService {
       etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
       lastModified: mtime.toUTCString(),
     };
-    this.options.cache.set(trackId, name, file);
+    if (epoch === this.epoch) this.options.cache.set(trackId, name, file);
     return file;
   }
 
