@@ -215,6 +215,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   return app;
 }
 
+/** kv pub/sub channel: a track id whose HLS ladder was swapped or removed (channels are not key-prefixed). */
+const HLS_INVALIDATE_CHANNEL = 'veza:hls:invalidate';
+
 /**
  * Composition root of the media pipeline: the library, the transcoder and its queue know nothing of
  * each other's storage or of sockets; the queue's job events are turned into `track:status` here.
@@ -257,7 +260,18 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     cache: new SegmentCache(config.hlsCacheBytes),
     read: options.hlsRead,
   });
-  tracks.onRemoved = (trackId) => hls.invalidate(trackId);
+  // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
+  // tells the others (in solo mode the in-process store just calls back this instance).
+  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (trackId) => hls.invalidate(trackId));
+  app.addHook('preClose', () => unsubscribe().catch(() => undefined));
+  const invalidateEverywhere = (trackId: string) => {
+    hls.invalidate(trackId);
+    app.kv.publish(HLS_INVALIDATE_CHANNEL, trackId).catch((error: unknown) => {
+      // The other instances then notice the swapped folder themselves (HlsService revalidation).
+      app.log.warn({ err: error, trackId }, 'HLS cache invalidation not broadcast');
+    });
+  };
+  tracks.onRemoved = invalidateEverywhere;
 
   const emitStatus = (trackId: string) =>
     tracks.get(trackId).then(
@@ -268,8 +282,8 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
   new Gauge({ name: 'veza_transcode_jobs_running', help: 'Transcode jobs running in this instance', registers: [app.metrics], collect() { this.set(queue.runningCount); } });
   queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
   queue.on('job:ready', ({ trackId }) => {
-    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory.
-    hls.invalidate(trackId);
+    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory, anywhere.
+    invalidateEverywhere(trackId);
     jobsFinished.inc({ outcome: 'ready' });
     void emitStatus(trackId);
   });

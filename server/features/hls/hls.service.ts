@@ -32,6 +32,20 @@ export interface HlsServiceOptions {
 }
 
 const QUALITY_PATTERN = /^\d{2,3}k$/;
+/** How often a cached track's folder is checked for a swap nobody announced (team mode, lost message). */
+const LADDER_RECHECK_MS = 1000;
+
+/** Identity of a published ladder folder: a re-transcode renames a new folder into place. */
+async function ladderStamp(dir: string): Promise<string | null> {
+  const stat = await fs.stat(dir).catch(() => null);
+  return stat ? `${stat.dev}:${stat.ino}:${stat.ctimeMs}` : null;
+}
+
+interface LadderCheck {
+  stamp: string;
+  checkedAtMs: number;
+  isChecking: boolean;
+}
 
 /** Delivery of ready ladders: token checks, strict names, containment, memory cache. */
 export class HlsService {
@@ -43,6 +57,12 @@ export class HlsService {
    * old ladder, so its result is used for that request but not remembered.
    */
   private epoch = 0;
+  /**
+   * Folder identity of each track with bytes in memory. Invalidation normally arrives as an event (this
+   * instance's job or delete, or the kv broadcast of another instance); if a broadcast is lost, the
+   * periodic check of the folder still drops the old bytes within LADDER_RECHECK_MS.
+   */
+  private readonly ladders = new Map<string, LadderCheck>();
 
   constructor(private readonly options: HlsServiceOptions) {
     this.read = options.read ?? readContainedFile;
@@ -52,6 +72,7 @@ export class HlsService {
   invalidate(trackId: string): void {
     this.epoch++;
     this.rungsByTrack.delete(trackId);
+    this.ladders.delete(trackId);
     this.options.cache.invalidateTrack(trackId);
   }
 
@@ -101,16 +122,34 @@ export class HlsService {
    */
   cachedSegment(trackId: string, quality: string, segment: string): CachedFile | undefined {
     if (!this.rungsByTrack.get(trackId)?.has(quality)) return undefined;
-    return this.options.cache.get(trackId, `${quality}/${segment}`);
+    const file = this.options.cache.get(trackId, `${quality}/${segment}`);
+    if (file) this.recheckLadder(trackId);
+    return file;
+  }
+
+  /** At most once per LADDER_RECHECK_MS per track, off the request path: has the folder been swapped? */
+  private recheckLadder(trackId: string): void {
+    const ladder = this.ladders.get(trackId);
+    if (!ladder || ladder.isChecking || Date.now() - ladder.checkedAtMs < LADDER_RECHECK_MS) return;
+    ladder.isChecking = true;
+    void ladderStamp(path.join(this.options.hlsRoot, trackId)).then((stamp) => {
+      ladder.isChecking = false;
+      ladder.checkedAtMs = Date.now();
+      if (stamp !== ladder.stamp && this.ladders.get(trackId) === ladder) this.invalidate(trackId);
+    });
   }
 
   /** From the cache, else from disk after the realpath containment check. */
   async file(trackId: string, name: string): Promise<CachedFile> {
     const cached = this.options.cache.get(trackId, name);
-    if (cached) return cached;
+    if (cached) {
+      this.recheckLadder(trackId);
+      return cached;
+    }
     const epoch = this.epoch;
     const trackDir = path.join(this.options.hlsRoot, trackId);
-    const [realDir, realFile] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name))]).catch(() => {
+    // Stamped before the file is opened, so the bytes are never older than the stamp they are kept under.
+    const [realDir, realFile, stamp] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name)), ladderStamp(trackDir)]).catch(() => {
       throw notFound('HLS file');
     });
     // A symlink (or anything else) resolving outside the track's own folder is never opened.
@@ -123,7 +162,13 @@ export class HlsService {
       etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
       lastModified: mtime.toUTCString(),
     };
-    if (epoch === this.epoch) this.options.cache.set(trackId, name, file);
+    // Another instance swapped the folder since this track was cached: the older entries go.
+    const known = this.ladders.get(trackId);
+    if (known && known.stamp !== stamp) this.invalidate(trackId);
+    if (epoch === this.epoch && stamp !== null) {
+      if (!known || known.stamp !== stamp) this.ladders.set(trackId, { stamp, checkedAtMs: Date.now(), isChecking: false });
+      this.options.cache.set(trackId, name, file);
+    }
     return file;
   }
 
