@@ -89,6 +89,8 @@ export interface AppOptions {
   now?: () => number;
   /** Reader of HLS files (tests record what gets opened). */
   hlsRead?: ContainedReader;
+  /** How often a cached track's HLS folder is re-checked for an unannounced swap (tests isolate the broadcast). */
+  hlsRecheckMs?: number;
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
@@ -189,11 +191,15 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     let isClosing = false;
     app.addHook('preClose', async () => void (isClosing = true));
     const served = app.httpDuration.labels('GET', SEGMENT_ROUTE, '200');
+    const fastHits = new Counter({ name: 'veza_hls_segment_fast_path_total', help: 'Segment requests answered from memory ahead of Fastify routing', registers: [app.metrics] });
     fastPath = new SegmentFastPath({
       isHostAllowed: (host) => policy.isHostAllowed(host),
       tokens: media.streamTokens,
       hls: media.hls,
-      observe: (seconds) => served.observe(seconds),
+      observe: (seconds) => {
+        served.observe(seconds);
+        fastHits.inc();
+      },
       log: app.log,
       isClosing: () => isClosing,
     });
@@ -259,6 +265,7 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     tokens: streamTokens,
     cache: new SegmentCache(config.hlsCacheBytes),
     read: options.hlsRead,
+    recheckMs: options.hlsRecheckMs,
   });
   // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
   // tells the others (in solo mode the in-process store just calls back this instance).

@@ -29,6 +29,8 @@ export interface HlsServiceOptions {
   tokens: StreamTokens;
   cache: SegmentCache;
   read?: ContainedReader;
+  /** Default LADDER_RECHECK_MS. */
+  recheckMs?: number;
 }
 
 const QUALITY_PATTERN = /^\d{2,3}k$/;
@@ -52,6 +54,7 @@ export class HlsService {
   /** Rungs of ready tracks, so a segment request costs no database round trip. */
   private readonly rungsByTrack = new Map<string, Set<string>>();
   private readonly read: ContainedReader;
+  private readonly recheckMs: number;
   /**
    * Bumped by every invalidation. A disk or database read that was in flight across one may carry the
    * old ladder, so its result is used for that request but not remembered.
@@ -66,6 +69,7 @@ export class HlsService {
 
   constructor(private readonly options: HlsServiceOptions) {
     this.read = options.read ?? readContainedFile;
+    this.recheckMs = options.recheckMs ?? LADDER_RECHECK_MS;
   }
 
   /** A re-transcode or a delete: forget everything known about the track. */
@@ -130,7 +134,7 @@ export class HlsService {
   /** At most once per LADDER_RECHECK_MS per track, off the request path: has the folder been swapped? */
   private recheckLadder(trackId: string): void {
     const ladder = this.ladders.get(trackId);
-    if (!ladder || ladder.isChecking || Date.now() - ladder.checkedAtMs < LADDER_RECHECK_MS) return;
+    if (!ladder || ladder.isChecking || Date.now() - ladder.checkedAtMs < this.recheckMs) return;
     ladder.isChecking = true;
     void ladderStamp(path.join(this.options.hlsRoot, trackId)).then((stamp) => {
       ladder.isChecking = false;
