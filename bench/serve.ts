@@ -2,8 +2,14 @@
  * npm run bench:serve — HLS segment GETs per second, in the same run, from:
  *   - nginx (Debian package, one worker, sendfile, access log off) serving the segment files,
  *   - a plain Node static server (http + fs.createReadStream),
- *   - the Veza server (full Fastify app: routing, schema, stream-token HMAC check, LRU byte cache).
- * Each server runs in its own process; the load generator (autocannon) runs here, bounded in time.
+ *   - the Veza server: the full app as `npm run serve` builds it. After the first request of each
+ *     segment (which goes through the Fastify route: schema, token, rung check, realpath, disk read into
+ *     the LRU byte cache), hits are answered by the segment fast path on the raw http server
+ *     (server/features/hls/segment-fast-path.ts): Host policy, strict path, stream-token check, one
+ *     `res.end(buffer)`. The token's HMAC is computed on its first use and remembered (track binding and
+ *     expiry are still checked per request), as a player sends one token with every segment of a listen.
+ * Each server runs in its own process; the load generator (wrk -t1 if installed, else autocannon) runs
+ * here, bounded in time. All share the machine's cores, so run it on an idle machine and read the ratios.
  * Options: --seconds N per target (default 5), --connections N (default 16), --segments N (20), --kb N (100).
  * VEZA_BENCH_PROF=<dir> writes a CPU profile of the Veza server process there.
  */
@@ -193,7 +199,7 @@ http {
     const veza = startChild(process.execPath, [...self, '--role', 'veza', '--dir', path.join(work, 'data')]);
     children.push(veza.child);
     const { port: vezaPort, token } = (await veza.ready) as { port: number; token: string };
-    rows.push(await load('Veza (HMAC token + LRU cache)', `http://127.0.0.1:${vezaPort}`, names.map((n) => `/api/v1/tracks/${trackId}/hls/128k/${n}?token=${token}`)));
+    rows.push(await load('Veza (token check + LRU cache, fast path)', `http://127.0.0.1:${vezaPort}`, names.map((n) => `/api/v1/tracks/${trackId}/hls/128k/${n}?token=${token}`)));
     veza.child.kill('SIGINT');
     await new Promise((r) => veza.child.once('exit', r));
 

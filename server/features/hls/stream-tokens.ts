@@ -40,6 +40,11 @@ export class StreamTokens {
     if (!keys.keys[keys.current]) throw new Error(`stream key ${keys.current} is missing`);
   }
 
+  /** Verified tokens held in memory (bounded by VERIFIED_MEMO_SIZE). */
+  get rememberedCount(): number {
+    return this.verified.size;
+  }
+
   private nowS(): number {
     return Math.floor((this.options.now ?? Date.now)() / 1000);
   }
