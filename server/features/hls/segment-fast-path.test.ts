@@ -151,7 +151,7 @@ describe('segment fast path', () => {
     const url = `${segmentPath(track.id, 'seg_00002.ts')}?token=${token}`;
     const histogramCount = async () => {
       const metric = await app.metrics.getSingleMetric('veza_http_request_duration_seconds')!.get();
-      return metric.values.find((v) => v.metricName?.endsWith('_count') && v.labels.route === '/api/v1/tracks/:id/hls/:quality/:segment' && v.labels.status === 200)?.value ?? 0;
+      return metric.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.labels.route === '/api/v1/tracks/:id/hls/:quality/:segment' && v.labels.status === 200)?.value ?? 0;
     };
     await get(url);
     const before = await histogramCount();
