@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
@@ -95,22 +95,7 @@ export interface AppOptions {
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
 export async function buildApp(config: Config, options: AppOptions = {}) {
-  // Set once the HLS service exists: cached segment hits are answered before Fastify's routing.
-  let fastPath: SegmentFastPath | null = null;
   const app = Fastify({
-    // What Fastify's own factory does, plus the segment fast path in front of its handler.
-    serverFactory: (handler, fastifyOptions) => {
-      // Fastify hands its resolved options (defaults filled in) to the factory.
-      const opts = fastifyOptions as { http?: http.ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
-      const server = http.createServer(opts.http ?? {}, (req, res) => {
-        if (fastPath === null || !fastPath.tryServe(req, res)) handler(req, res);
-      });
-      server.keepAliveTimeout = opts.keepAliveTimeout;
-      server.requestTimeout = opts.requestTimeout;
-      server.setTimeout(opts.connectionTimeout);
-      if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
-      return server;
-    },
     logger: loggerOptions(config, options.logStream),
     // Unknown fields are refused, not silently dropped: a client sending `role` should hear about it.
     ajv: { customOptions: { removeAdditional: false } },
@@ -124,6 +109,19 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Cached HLS segment hits are answered ahead of Fastify's routing (segment-fast-path.ts); every other
+  // request reaches Fastify's own handler unchanged. Swapped in before socket.io wraps the listeners, so
+  // Fastify still creates and configures its server itself (a second `localhost` binding, ::1, that
+  // Fastify adds on listen simply goes without the fast path).
+  let fastPath: SegmentFastPath | null = null;
+  const fastifyListeners = app.server.listeners('request') as http.RequestListener[];
+  if (fastifyListeners.length !== 1) throw new Error(`expected Fastify's one request listener, found ${fastifyListeners.length}`);
+  const [fastifyHandler] = fastifyListeners as [http.RequestListener];
+  app.server.removeListener('request', fastifyHandler);
+  app.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (fastPath === null || !fastPath.tryServe(req, res)) fastifyHandler.call(app.server, req, res);
+  });
 
   const policy = new HostPolicy(config.port, config.publicHosts);
   let ffmpegLookup: Promise<FfmpegLookup> | undefined;
