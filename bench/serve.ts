@@ -2,9 +2,19 @@
  * npm run bench:serve — HLS segment GETs per second, in the same run, from:
  *   - nginx (Debian package, one worker, sendfile, access log off) serving the segment files,
  *   - a plain Node static server (http + fs.createReadStream),
- *   - the Veza server (full Fastify app: routing, schema, stream-token HMAC check, LRU byte cache).
- * Each server runs in its own process; the load generator (autocannon) runs here, bounded in time.
- * Options: --seconds N per target (default 5), --connections N (default 16), --segments N (20), --kb N (100).
+ *   - the Veza server: the full app as `npm run serve` builds it. After the first request of each
+ *     segment (which goes through the Fastify route: schema, token, rung check, realpath, disk read into
+ *     the LRU byte cache), hits are answered by the segment fast path on the raw http server
+ *     (server/features/hls/segment-fast-path.ts): Host policy, strict path, stream-token check, one
+ *     `res.end(buffer)`. The token's HMAC is computed on its first use and remembered (track binding and
+ *     expiry are still checked per request), as a player sends one token with every segment of a listen.
+ * Each server runs in its own process; the load generator (wrk -t1 if installed, else autocannon) runs
+ * here, bounded in time. All share the machine's cores, so run it on an idle machine and read the ratios.
+ * The targets are measured in turns, --rounds times (nginx, Node, Veza, nginx, Node, Veza, …), and each
+ * row shows the round with the median req/s: on a shared machine a burst of other work then skews one
+ * round, not one target. The per-round Veza/nginx ratios are printed under the table.
+ * Options: --seconds N per target and round (default 5), --rounds N (3), --connections N (default 16),
+ * --segments N (20), --kb N (100).
  * VEZA_BENCH_PROF=<dir> writes a CPU profile of the Veza server process there.
  */
 import autocannon from 'autocannon';
@@ -25,6 +35,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     segments: { type: 'string', default: '20' },
     kb: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -118,14 +129,14 @@ function toMs(value: string): number {
 }
 
 /** wrk (C, one thread) when installed: a Node load generator would be the bottleneck itself. */
-async function loadWithWrk(name: string, base: string, paths: string[], work: string): Promise<Row> {
+async function loadWithWrk(name: string, base: string, paths: string[], work: string, warm: boolean): Promise<Row> {
   const script = path.join(work, `paths-${Math.random().toString(16).slice(2)}.lua`);
   fs.writeFileSync(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
   const run = (seconds: string) =>
     new Promise<string>((resolve, reject) =>
       execFile('wrk', ['-t1', `-c${values.connections}`, `-d${seconds}s`, '--latency', '-s', script, base], { timeout: 120_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
     );
-  await run('1');
+  if (warm) await run('1');
   const out = await run(values.seconds!);
   return {
     name,
@@ -138,16 +149,17 @@ async function loadWithWrk(name: string, base: string, paths: string[], work: st
 
 let workDir = '';
 
-async function load(name: string, base: string, paths: string[]): Promise<Row> {
+async function load(name: string, base: string, paths: string[], warm: boolean): Promise<Row> {
   await waitUp(base + paths[0]);
-  if (hasWrk) return loadWithWrk(name, base, paths, workDir);
+  if (hasWrk) return loadWithWrk(name, base, paths, workDir, warm);
   const opts = { url: base, connections: Number(values.connections), requests: paths.map((p) => ({ method: 'GET' as const, path: p })) };
-  await autocannon({ ...opts, duration: 1 }); // warm-up (JIT, caches)
+  if (warm) await autocannon({ ...opts, duration: 1 }); // warm-up (JIT, caches)
   const result = await autocannon({ ...opts, duration: Number(values.seconds) });
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
 async function main() {
+  const loadAtStart = os.loadavg()[0]!;
   const segments = Number(values.segments);
   const size = Number(values.kb) * 1024;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-bench-serve-'));
@@ -179,33 +191,44 @@ http {
     );
     const nginx = spawn('/usr/sbin/nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
     children.push(nginx);
-    const rows: Row[] = [];
-    rows.push(await load('nginx 1 worker (sendfile)', `http://127.0.0.1:${nginxPort}`, rel));
-    nginx.kill('SIGTERM');
 
     const self = [...(process.env.VEZA_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.VEZA_BENCH_PROF] : []), '--import', 'tsx', path.join(import.meta.dirname, 'serve.ts')];
     const plain = startChild(process.execPath, [...self, '--role', 'static', '--dir', hlsRoot]);
     children.push(plain.child);
     const { port: plainPort } = (await plain.ready) as { port: number };
-    rows.push(await load('plain Node static (createReadStream)', `http://127.0.0.1:${plainPort}`, rel));
-    plain.child.kill('SIGTERM');
-
     const veza = startChild(process.execPath, [...self, '--role', 'veza', '--dir', path.join(work, 'data')]);
     children.push(veza.child);
     const { port: vezaPort, token } = (await veza.ready) as { port: number; token: string };
-    rows.push(await load('Veza (HMAC token + LRU cache)', `http://127.0.0.1:${vezaPort}`, names.map((n) => `/api/v1/tracks/${trackId}/hls/128k/${n}?token=${token}`)));
+
+    // All three stay up; an idle server costs nothing while another is measured.
+    const targets = [
+      { name: 'nginx 1 worker (sendfile)', base: `http://127.0.0.1:${nginxPort}`, paths: rel },
+      { name: 'plain Node static (createReadStream)', base: `http://127.0.0.1:${plainPort}`, paths: rel },
+      { name: 'Veza (token check + LRU cache, fast path)', base: `http://127.0.0.1:${vezaPort}`, paths: names.map((n) => `/api/v1/tracks/${trackId}/hls/128k/${n}?token=${token}`) },
+    ];
+    const rounds = Math.max(1, Number(values.rounds));
+    const runs: Row[][] = targets.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, target] of targets.entries()) runs[i]!.push(await load(target.name, target.base, target.paths, round === 0));
+    }
     veza.child.kill('SIGINT');
     await new Promise((r) => veza.child.once('exit', r));
+    plain.child.kill('SIGTERM');
+    nginx.kill('SIGTERM');
+    const median = (rows: Row[]) => [...rows].sort((a, b) => a.rps - b.rps)[Math.floor(rows.length / 2)]!;
+    const rows = runs.map(median);
+    const perRound = runs[2]!.map((row, i) => (row.rps / runs[0]![i]!.rps).toFixed(2)).join(', ');
 
     const base = rows[0]!;
     const lines = [
-      `bench:serve — ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), load avg ${os.loadavg()[0]!.toFixed(2)}`,
-      `${segments} segments × ${values.kb} KB, ${values.connections} connections, ${values.seconds} s per target (${hasWrk ? 'wrk -t1' : 'autocannon'}, same machine)`,
+      `bench:serve — ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), load avg ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0]!.toFixed(2)} at end`,
+      `${segments} segments × ${values.kb} KB, ${values.connections} connections, ${values.seconds} s per target × ${rounds} rounds in turns, median round shown (${hasWrk ? 'wrk -t1' : 'autocannon'}, same machine)`,
       '',
       '| server | req/s | p50 ms | p99 ms | non-2xx/errors | vs nginx |',
       '|---|---:|---:|---:|---:|---:|',
       ...rows.map((r) => `| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} | ${(r.rps / base.rps).toFixed(2)}× |`),
       '',
+      `Veza / nginx per round: ${perRound}`,
       'target: Veza ≥ 0.5× nginx with token verification',
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);

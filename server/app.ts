@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import os from 'node:os';
 import { API_PREFIX } from '../src/shared/routes.js';
@@ -21,6 +22,7 @@ import { healthRoutes } from './features/health/health.routes.js';
 import { hlsRoutes } from './features/hls/hls.routes.js';
 import { type ContainedReader, HlsService } from './features/hls/hls.service.js';
 import { SegmentCache } from './features/hls/segment-cache.js';
+import { SEGMENT_ROUTE, SegmentFastPath } from './features/hls/segment-fast-path.js';
 import { loadStreamKeys, StreamTokens } from './features/hls/stream-tokens.js';
 import { MediaStore } from './features/tracks/media-store.js';
 import { TracksRepository } from './features/tracks/tracks.repository.js';
@@ -87,6 +89,8 @@ export interface AppOptions {
   now?: () => number;
   /** Reader of HLS files (tests record what gets opened). */
   hlsRead?: ContainedReader;
+  /** How often a cached track's HLS folder is re-checked for an unannounced swap (tests isolate the broadcast). */
+  hlsRecheckMs?: number;
 }
 
 /** The whole server as a plugin tree: no listening, no process concerns (see main.ts). */
@@ -105,6 +109,19 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Cached HLS segment hits are answered ahead of Fastify's routing (segment-fast-path.ts); every other
+  // request reaches Fastify's own handler unchanged. Swapped in before socket.io wraps the listeners, so
+  // Fastify still creates and configures its server itself (a second `localhost` binding, ::1, that
+  // Fastify adds on listen simply goes without the fast path).
+  let fastPath: SegmentFastPath | null = null;
+  const fastifyListeners = app.server.listeners('request') as http.RequestListener[];
+  if (fastifyListeners.length !== 1) throw new Error(`expected Fastify's one request listener, found ${fastifyListeners.length}`);
+  const [fastifyHandler] = fastifyListeners as [http.RequestListener];
+  app.server.removeListener('request', fastifyHandler);
+  app.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (fastPath === null || !fastPath.tryServe(req, res)) fastifyHandler.call(app.server, req, res);
+  });
 
   const policy = new HostPolicy(config.port, config.publicHosts);
   let ffmpegLookup: Promise<FfmpegLookup> | undefined;
@@ -168,6 +185,23 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
 
   const media = await wireMedia(app, config, ffmpeg, options);
+  if (config.hlsEnabled) {
+    let isClosing = false;
+    app.addHook('preClose', async () => void (isClosing = true));
+    const served = app.httpDuration.labels('GET', SEGMENT_ROUTE, '200');
+    const fastHits = new Counter({ name: 'veza_hls_segment_fast_path_total', help: 'Segment requests answered from memory ahead of Fastify routing', registers: [app.metrics] });
+    fastPath = new SegmentFastPath({
+      isHostAllowed: (host) => policy.isHostAllowed(host),
+      tokens: media.streamTokens,
+      hls: media.hls,
+      observe: (seconds) => {
+        served.observe(seconds);
+        fastHits.inc();
+      },
+      log: app.log,
+      isClosing: () => isClosing,
+    });
+  }
 
   await app.register(
     async (api) => {
@@ -184,6 +218,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(webPlugin, { rendererDir: config.rendererDir });
   return app;
 }
+
+/** kv pub/sub channel: a track id whose HLS ladder was swapped or removed (channels are not key-prefixed). */
+const HLS_INVALIDATE_CHANNEL = 'veza:hls:invalidate';
 
 /**
  * Composition root of the media pipeline: the library, the transcoder and its queue know nothing of
@@ -226,8 +263,20 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     tokens: streamTokens,
     cache: new SegmentCache(config.hlsCacheBytes),
     read: options.hlsRead,
+    recheckMs: options.hlsRecheckMs,
   });
-  tracks.onRemoved = (trackId) => hls.invalidate(trackId);
+  // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
+  // tells the others (in solo mode the in-process store just calls back this instance).
+  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (trackId) => hls.invalidate(trackId));
+  app.addHook('preClose', () => unsubscribe().catch(() => undefined));
+  const invalidateEverywhere = (trackId: string) => {
+    hls.invalidate(trackId);
+    app.kv.publish(HLS_INVALIDATE_CHANNEL, trackId).catch((error: unknown) => {
+      // The other instances then notice the swapped folder themselves (HlsService revalidation).
+      app.log.warn({ err: error, trackId }, 'HLS cache invalidation not broadcast');
+    });
+  };
+  tracks.onRemoved = invalidateEverywhere;
 
   const emitStatus = (trackId: string) =>
     tracks.get(trackId).then(
@@ -238,8 +287,8 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
   new Gauge({ name: 'veza_transcode_jobs_running', help: 'Transcode jobs running in this instance', registers: [app.metrics], collect() { this.set(queue.runningCount); } });
   queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
   queue.on('job:ready', ({ trackId }) => {
-    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory.
-    hls.invalidate(trackId);
+    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory, anywhere.
+    invalidateEverywhere(trackId);
     jobsFinished.inc({ outcome: 'ready' });
     void emitStatus(trackId);
   });

@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** One registry per app (no global), so several apps in one process (tests) do not collide. */
     metrics: Registry;
+    /** Request durations; paths answered outside Fastify's routing (the HLS segment fast path) count here too. */
+    httpDuration: Histogram<'method' | 'route' | 'status'>;
   }
 }
 
@@ -20,6 +22,7 @@ async function metricsPlugin(app: FastifyInstance) {
     registers: [registry],
   });
   app.decorate('metrics', registry);
+  app.decorate('httpDuration', httpDuration);
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: bounded label cardinality and no tokens in labels.
     const route = request.routeOptions.url ?? 'unmatched';

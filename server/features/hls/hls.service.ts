@@ -29,23 +29,54 @@ export interface HlsServiceOptions {
   tokens: StreamTokens;
   cache: SegmentCache;
   read?: ContainedReader;
+  /** Default LADDER_RECHECK_MS. */
+  recheckMs?: number;
 }
 
 const QUALITY_PATTERN = /^\d{2,3}k$/;
+/** How often a cached track's folder is checked for a swap nobody announced (team mode, lost message). */
+const LADDER_RECHECK_MS = 1000;
+
+/** Identity of a published ladder folder: a re-transcode renames a new folder into place. */
+async function ladderStamp(dir: string): Promise<string | null> {
+  const stat = await fs.stat(dir).catch(() => null);
+  return stat ? `${stat.dev}:${stat.ino}:${stat.ctimeMs}` : null;
+}
+
+interface LadderCheck {
+  stamp: string;
+  checkedAtMs: number;
+  isChecking: boolean;
+}
 
 /** Delivery of ready ladders: token checks, strict names, containment, memory cache. */
 export class HlsService {
   /** Rungs of ready tracks, so a segment request costs no database round trip. */
   private readonly rungsByTrack = new Map<string, Set<string>>();
   private readonly read: ContainedReader;
+  private readonly recheckMs: number;
+  /**
+   * Bumped by every invalidation. A disk or database read that was in flight across one may carry the
+   * old ladder, so its result is used for that request but not remembered.
+   */
+  private epoch = 0;
+  /**
+   * Folder identity of each track with bytes in memory. Invalidation normally arrives as an event (this
+   * instance's job or delete, or the kv broadcast of another instance); if a broadcast is lost, the
+   * periodic check of the folder still drops the old bytes within LADDER_RECHECK_MS.
+   */
+  private readonly ladders = new Map<string, LadderCheck>();
 
   constructor(private readonly options: HlsServiceOptions) {
     this.read = options.read ?? readContainedFile;
+    this.recheckMs = options.recheckMs ?? LADDER_RECHECK_MS;
   }
 
   /** A re-transcode or a delete: forget everything known about the track. */
   invalidate(trackId: string): void {
+    this.epoch++;
     this.rungsByTrack.delete(trackId);
+    this.ladders.delete(trackId);
     this.options.cache.invalidateTrack(trackId);
   }
 
@@ -71,10 +102,11 @@ export class HlsService {
   private async rungs(trackId: string): Promise<Set<string>> {
     let rungs = this.rungsByTrack.get(trackId);
     if (!rungs) {
+      const epoch = this.epoch;
       const state = await this.options.tracks.streamState(trackId).catch(() => null);
       if (!state || state.rungs.length === 0) throw notFound('HLS stream');
       rungs = new Set(state.rungs.map(rungName));
-      this.rungsByTrack.set(trackId, rungs);
+      if (epoch === this.epoch) this.rungsByTrack.set(trackId, rungs);
     }
     return rungs;
   }
@@ -88,12 +120,40 @@ export class HlsService {
     if (!SEGMENT_PATTERN.test(segment)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Not a segment name');
   }
 
+  /**
+   * For the fast path: a segment whose quality is a known rung of the track and whose bytes are in
+   * memory, else undefined (then the route checks everything and reads from disk).
+   */
+  cachedSegment(trackId: string, quality: string, segment: string): CachedFile | undefined {
+    if (!this.rungsByTrack.get(trackId)?.has(quality)) return undefined;
+    const file = this.options.cache.get(trackId, `${quality}/${segment}`);
+    if (file) this.recheckLadder(trackId);
+    return file;
+  }
+
+  /** At most once per LADDER_RECHECK_MS per track, off the request path: has the folder been swapped? */
+  private recheckLadder(trackId: string): void {
+    const ladder = this.ladders.get(trackId);
+    if (!ladder || ladder.isChecking || Date.now() - ladder.checkedAtMs < this.recheckMs) return;
+    ladder.isChecking = true;
+    void ladderStamp(path.join(this.options.hlsRoot, trackId)).then((stamp) => {
+      ladder.isChecking = false;
+      ladder.checkedAtMs = Date.now();
+      if (stamp !== ladder.stamp && this.ladders.get(trackId) === ladder) this.invalidate(trackId);
+    });
+  }
+
   /** From the cache, else from disk after the realpath containment check. */
   async file(trackId: string, name: string): Promise<CachedFile> {
     const cached = this.options.cache.get(trackId, name);
-    if (cached) return cached;
+    if (cached) {
+      this.recheckLadder(trackId);
+      return cached;
+    }
+    const epoch = this.epoch;
     const trackDir = path.join(this.options.hlsRoot, trackId);
-    const [realDir, realFile] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name))]).catch(() => {
+    // Stamped before the file is opened, so the bytes are never older than the stamp they are kept under.
+    const [realDir, realFile, stamp] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name)), ladderStamp(trackDir)]).catch(() => {
       throw notFound('HLS file');
     });
     // A symlink (or anything else) resolving outside the track's own folder is never opened.
@@ -106,7 +166,13 @@ export class HlsService {
       etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
       lastModified: mtime.toUTCString(),
     };
-    this.options.cache.set(trackId, name, file);
+    // Another instance swapped the folder since this track was cached: the older entries go.
+    const known = this.ladders.get(trackId);
+    if (known && known.stamp !== stamp) this.invalidate(trackId);
+    if (epoch === this.epoch && stamp !== null) {
+      if (!known || known.stamp !== stamp) this.ladders.set(trackId, { stamp, checkedAtMs: Date.now(), isChecking: false });
+      this.options.cache.set(trackId, name, file);
+    }
     return file;
   }
 

@@ -56,6 +56,8 @@ export class SegmentCache {
     this.entries.delete(key);
     this.bytes -= entry.body.length;
     const trackId = key.slice(0, key.indexOf('/'));
-    this.byTrack.get(trackId)?.delete(key);
+    const keys = this.byTrack.get(trackId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.byTrack.delete(trackId); // evicted tracks leave nothing behind
   }
 }

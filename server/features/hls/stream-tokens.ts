@@ -19,12 +19,30 @@ export type TokenCheck = { ok: true; userId: string; expiresAt: number } | { ok:
 const KID = /^[a-z0-9]{1,16}$/;
 const TOKEN = /^([a-z0-9]{1,16})\.(\d{1,12})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
+/** How many verified tokens are remembered (a listener uses one token per track for its whole TTL). */
+const VERIFIED_MEMO_SIZE = 10_000;
+
 export class StreamTokens {
+  /**
+   * Tokens whose signature already checked out, with the track they were checked against. A player
+   * sends the same token with every segment, and an HMAC costs more than the rest of a cached segment
+   * response (bench:serve). Only the signature check is skipped: the track must be the same and the
+   * expiry is tested on every call with the (injectable) clock. Keys are fixed for the instance's
+   * lifetime, so an entry can never outlive the key that signed it. Lookup is by the whole token
+   * string; V8's string hashing is seeded per process, so an attacker cannot aim for collisions.
+   */
+  private readonly verified = new Map<string, { trackId: string; userId: string; exp: number }>();
+
   constructor(
     private readonly keys: StreamKeys,
     private readonly options: { ttlS: number; now?: () => number },
   ) {
     if (!keys.keys[keys.current]) throw new Error(`stream key ${keys.current} is missing`);
+  }
+
+  /** Verified tokens held in memory (bounded by VERIFIED_MEMO_SIZE). */
+  get rememberedCount(): number {
+    return this.verified.size;
   }
 
   private nowS(): number {
@@ -43,6 +61,14 @@ export class StreamTokens {
   }
 
   verify(token: string | undefined, trackId: string): TokenCheck {
+    const known = token === undefined ? undefined : this.verified.get(token);
+    if (known !== undefined && known.trackId === trackId) {
+      if (this.nowS() > known.exp) {
+        this.verified.delete(token!);
+        return { ok: false, reason: 'expired' };
+      }
+      return { ok: true, userId: known.userId, expiresAt: known.exp };
+    }
     const match = TOKEN.exec(token ?? '');
     if (!match) return { ok: false, reason: 'malformed' };
     const [, kid, expText, userId, sigText] = match as unknown as [string, string, string, string, string];
@@ -54,6 +80,9 @@ export class StreamTokens {
     // Constant-time: the lengths are fixed by the pattern, the comparison never short-circuits.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
     if (this.nowS() > exp) return { ok: false, reason: 'expired' };
+    // Oldest entry out first: a flood of distinct valid tokens only costs HMACs again, never memory.
+    if (this.verified.size >= VERIFIED_MEMO_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token!, { trackId, userId, exp });
     return { ok: true, userId, expiresAt: exp };
   }
 }
