@@ -60,7 +60,7 @@ export const PresenceSchema = Type.Object({
 });
 export type Presence = Static<typeof PresenceSchema>;
 
-export const RoomMemberSchema = Type.Object({ user_id: Type.String(), display_name: Type.String() });
+const RoomMemberSchema = Type.Object({ user_id: Type.String(), display_name: Type.String() });
 export type RoomMember = Static<typeof RoomMemberSchema>;
 /** A room's members by name; `total` counts them all, `members` holds at most ROOM_MEMBERS_MAX. */
 export const RoomMembersSchema = Type.Object({ members: Type.Array(RoomMemberSchema), total: Type.Integer() });
