@@ -264,7 +264,8 @@ async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<
     return { targets: [bare, veza], stop: async () => [bare, veza].forEach((t) => t.servers.forEach((s) => s.stop())) };
   }
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  // Two deployments, each with its own database and Redis logical database, so they share nothing.
+  // Two deployments, each with its own database and Redis logical database (socket.io streams and keys
+  // are apart; pub/sub channels are server-wide, but the chat does not use them).
   const deployment = async (count: number, redisDb: number) => {
     const env = { VEZA_DATABASE_URL: await createTestDatabase(postgres.url), VEZA_REDIS_URL: `${redis.url}/${redisDb}` };
     return Promise.all(Array.from({ length: count }, () => ServerProcess.start('veza', env)));

@@ -216,7 +216,8 @@ http {
     plain.child.kill('SIGTERM');
     nginx.kill('SIGTERM');
     const median = (rows: Row[]) => [...rows].sort((a, b) => a.rps - b.rps)[Math.floor(rows.length / 2)]!;
-    const rows = runs.map(median);
+    // The median round's speed, but every round's errors.
+    const rows = runs.map((targetRuns) => ({ ...median(targetRuns), errors: targetRuns.reduce((sum, row) => sum + row.errors, 0) }));
     const perRound = runs[2]!.map((row, i) => (row.rps / runs[0]![i]!.rps).toFixed(2)).join(', ');
 
     const base = rows[0]!;

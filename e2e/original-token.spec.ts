@@ -15,8 +15,11 @@ test('the original keeps playing after its stream token expires', async ({ page,
   requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['tracks']);
   // 10 minutes of WAV (115 MB): far more than the browser buffers ahead, so a seek needs a new request.
   const wav = makeWav(path.join(os.tmpdir(), 'veza-e2e-audio'), 'Long Original.wav', 600, 220);
-  await uploadViaApi(server.url, server.ownerToken, wav, 'Long Original');
-  fs.rmSync(wav);
+  try {
+    await uploadViaApi(server.url, server.ownerToken, wav, 'Long Original');
+  } finally {
+    fs.rmSync(wav);
+  }
   const refused: string[] = [];
   page.on('response', (response) => {
     if (response.url().includes('/stream?token=') && response.status() === 401) refused.push(response.url());

@@ -296,9 +296,7 @@ describe('no stale bytes', () => {
     fs.renameSync(path.join(hlsDir, other.id), path.join(hlsDir, `.old-${other.id}-test`));
     fs.renameSync(swapped, path.join(hlsDir, other.id));
     fs.rmSync(path.join(hlsDir, `.old-${other.id}-test`), { recursive: true });
-    const startedAt = Date.now();
     await waitFor(async () => (await get(url)).body.equals(replacement), { timeoutMs: 5000, what: 'the swapped bytes' });
-    expect(Date.now() - startedAt).toBeLessThan(5000);
     expect((await warm(url)).body.equals(replacement)).toBe(true);
   });
 });

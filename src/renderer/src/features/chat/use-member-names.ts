@@ -7,12 +7,15 @@ import type { RoomMembers } from '../../lib/types';
 const REFRESH_GAP_MS = 10_000;
 
 /**
- * Display names by user id: the open room's members list, asked again when an author it lacks shows
- * up, plus the names typing events carry. People who left the room stay unknown (shown as "Member …").
+ * Display names by user id: the open room's members list, asked again (at most every 10 s) when an
+ * author it lacks shows up, plus the names typing events carry. People who left the room stay unknown
+ * (shown as "Member …") and are asked about once.
  */
 export function useMemberNames(api: ApiClient, socket: SocketClient, roomId: string | null, self: { id: string; display_name: string }, authorIds: string[]) {
   const [names, setNames] = useState<Record<string, string>>({ [self.id]: self.display_name });
   const lastAsked = useRef(0);
+  /** Authors already asked about in this room: someone who left stays unknown without asking again. */
+  const askedAbout = useRef(new Set<string>());
 
   const learn = useCallback((people: { user_id: string; display_name: string }[]) => {
     setNames((current) => {
@@ -33,13 +36,26 @@ export function useMemberNames(api: ApiClient, socket: SocketClient, roomId: str
   );
 
   useEffect(() => {
+    askedAbout.current = new Set();
     if (roomId) askMembers(roomId);
   }, [roomId, askMembers]);
 
-  const hasUnknownAuthor = authorIds.some((id) => !(id in names));
+  const unknownIds = authorIds
+    .filter((id) => !(id in names))
+    .sort()
+    .join(',');
   useEffect(() => {
-    if (roomId && hasUnknownAuthor && Date.now() - lastAsked.current > REFRESH_GAP_MS) askMembers(roomId);
-  }, [roomId, hasUnknownAuthor, askMembers]);
+    const fresh = unknownIds.split(',').filter((id) => id && !askedAbout.current.has(id));
+    if (!roomId || fresh.length === 0) return;
+    const timer = window.setTimeout(
+      () => {
+        for (const id of fresh) askedAbout.current.add(id);
+        askMembers(roomId);
+      },
+      Math.max(0, lastAsked.current + REFRESH_GAP_MS - Date.now()),
+    );
+    return () => window.clearTimeout(timer);
+  }, [roomId, unknownIds, askMembers]);
 
   useEffect(() => {
     const onTyping = (event: { user_id: string; display_name: string }) => learn([event]);

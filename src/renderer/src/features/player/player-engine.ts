@@ -76,10 +76,6 @@ export class PlayerEngine {
     const onTime = () => this.patch({ currentTime: audio.currentTime });
     const onDuration = () => Number.isFinite(audio.duration) && this.patch({ duration: audio.duration });
     const onPlay = () => this.patch({ status: 'playing' });
-    const onPlaying = () => {
-      this.originalReloaded = false;
-      onPlay();
-    };
     const onPause = () => this.state.status !== 'loading' && this.patch({ status: 'paused' });
     const onVolume = () => this.patch({ volume: audio.volume, muted: audio.muted });
     const onError = () => {
@@ -91,7 +87,7 @@ export class PlayerEngine {
       ['durationchange', onDuration],
       ['loadedmetadata', onDuration],
       ['play', onPlay],
-      ['playing', onPlaying],
+      ['playing', onPlay],
       ['pause', onPause],
       ['ended', onPause],
       ['volumechange', onVolume],
@@ -206,18 +202,22 @@ export class PlayerEngine {
     await this.playOriginal(position, wasPlaying, generation, reason);
   }
 
-  /** Set after one reload of the original, cleared once it plays again: a second error in a row is final. */
-  private originalReloaded = false;
+  /** When and where the original was last reloaded after an error. */
+  private lastReload: { at: number; position: number } | null = null;
 
   /**
    * The original failed: most often a Range request of a long listen outlived its stream token. Fetch a
-   * fresh URL once and carry on from the same position; a file that really cannot play errors again.
+   * fresh URL and carry on from the same position. A second error within 10 s and without 2 s of
+   * playback in between is final: that file really cannot play (no endless reload loop).
    */
   private async reloadOriginal() {
-    if (this.originalReloaded) return this.patch({ status: 'error', error: 'This track cannot be played.' });
-    this.originalReloaded = true;
     // The element's own position: after a seek it is already the target, the last timeupdate is not.
     const position = this.audio.currentTime || this.state.currentTime;
+    const last = this.lastReload;
+    if (last && Date.now() - last.at < 10_000 && position - last.position < 2) {
+      return this.patch({ status: 'error', error: 'This track cannot be played.' });
+    }
+    this.lastReload = { at: Date.now(), position };
     await this.playOriginal(position, this.state.status !== 'paused', this.generation, this.state.fallbackReason);
   }
 
@@ -314,7 +314,7 @@ export class PlayerEngine {
     window.clearTimeout(this.renewTimer);
     this.destroyHls();
     this.mediaRecovered = false;
-    this.originalReloaded = false;
+    this.lastReload = null;
     this.streamToken = null;
     this.audio.pause();
     this.audio.removeAttribute('src');
