@@ -69,7 +69,8 @@ export const SEARCH_RANK_WINDOW = 200;
  * Across several rooms, words with fewer matches than this in the whole server are found by the words
  * alone, rooms filtered per hit: a few thousand hits cost less than walking every room's entries in the
  * index (the 20 room tokens of a user's rooms are 100,000 entries at a million messages). More frequent
- * words keep the room filter in the index, where they stop at the window after a short walk.
+ * words keep the room filter in the index, where they stop at the window after a short walk. PostgreSQL
+ * also weighs the rows against the per-room index scans (`SEARCH_HEAP_ROW_COST`).
  */
 const SEARCH_RARE_MATCHES = 2000;
 
