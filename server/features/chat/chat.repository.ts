@@ -79,7 +79,7 @@ const SEARCH_RARE_MATCHES = 2000;
  * other queries run: ~1–15 µs each); keeping the rooms in the index costs one GIN scan per room, each
  * walking about the rarest word's posting list (~0.06 µs per entry, compact, cached pages). A row is
  * counted as this many entries: a single rare word (87 rows, 20 rooms) stays in the index — 9 rows read
- * instead of 87, p95 2.1–2.2 ms instead of 3.2–5.3 in a run beside ILIKE scans — while two words of ~2%
+ * instead of 87, p95 2.1–2.2 ms of execution instead of 3.2–5.3 beside ILIKE scans — while two words of ~2%
  * each (~300 rows together, lists of 13,000+) are still checked per row (4 ms instead of 18).
  */
 const SEARCH_HEAP_ROW_COST = 50;
