@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { Database } from '../../infra/db/database.js';
-import { ChatRepository, type NewMessage } from './chat.repository.js';
+import { ChatRepository, type NewMessage, searchEstimate } from './chat.repository.js';
 import { parseSearch } from './search-query.js';
 
 async function seedUser(database: Database, username: string): Promise<string> {
@@ -191,7 +191,8 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
   /**
    * Rooms A and B are searched, C is not. Inserted oldest first; the newest matches are at the end.
    * Each query runs both ways a search across rooms can go: the room filter inside the index (frequent
-   * words) and the words alone with rooms checked per hit (rare words) — the answers must not differ.
+   * words) and the words alone with rooms checked per hit (rare words) — the answers must not differ —
+   * and the way the default tuning picks, which must agree too.
    */
   async function seedRooms() {
     const repo = new ChatRepository(ctx.database.db, ctx.dialect);
@@ -217,12 +218,14 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     if (ctx.dialect === 'postgres') await sql`analyze messages`.execute(ctx.database.db);
     const both = (rankWindow?: number) => [
       new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 0 }),
-      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 1_000_000 }),
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 1_000_000, heapRowCost: 0 }),
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow }),
     ];
     const search = async (repos: ChatRepository[], q: string, page = { limit: 10, offset: 0 }) => {
-      const [inIndex, perHit] = await Promise.all(repos.map((r) => r.search([a, b], parseSearch(q), page)));
+      const [inIndex, perHit, chosen] = await Promise.all(repos.map((r) => r.search([a, b], parseSearch(q), page)));
       const answer = (p: typeof inIndex) => ({ keys: p!.rows.map((row) => ids[row.id]), total: p!.total, capped: p!.totalCapped });
       expect(answer(perHit), `${q}: rooms per hit = rooms in the index`).toEqual(answer(inIndex));
+      expect(answer(chosen), `${q}: the default choice = rooms in the index`).toEqual(answer(inIndex));
       return answer(inIndex);
     };
     const idOf = (key: string) => Object.entries(ids).find(([, k]) => k === key)![0];
@@ -258,5 +261,24 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     // A deleted message leaves the window: the oldest match moves back in, and 3 is exact again.
     await repo.softDelete(idOf('b-drum'), new Date().toISOString());
     expect(await search(both(3), 'drum')).toEqual({ keys: ['a-drum', 'b-drum-solo', 'a-drum-bass'], total: 3, capped: false });
+  });
+});
+
+describe('search estimate (PostgreSQL strategy choice across rooms)', () => {
+  const stats = { rows: 1_000_000, frequencies: new Map([['red', 0.02], ['guitar', 0.02], ['the', 0.65]]), unlisted: 0.0001 };
+
+  it('multiplies the shares of plain words, as the planner does; the rarest word bounds the per-room scans', () => {
+    expect(searchEstimate(stats, parseSearch('red guitar'))).toEqual({ matches: expect.closeTo(400, 6), rarestWord: 20_000 });
+    expect(searchEstimate(stats, parseSearch('the zyx'))).toEqual({ matches: expect.closeTo(65, 6), rarestWord: 100 });
+  });
+
+  it('counts a phrase as its rarest word: its words come together, not by chance', () => {
+    expect(searchEstimate(stats, parseSearch('"red guitar"'))).toEqual({ matches: 20_000, rarestWord: 20_000 });
+    expect(searchEstimate(stats, parseSearch('"the zyx"'))).toEqual({ matches: 100, rarestWord: 100 });
+  });
+
+  it('knows nothing before the first ANALYZE: infinite, so the rooms stay in the index', () => {
+    const none = { rows: 0, frequencies: new Map<string, number>(), unlisted: 0 };
+    expect(searchEstimate(none, parseSearch('"red guitar"'))).toEqual({ matches: Infinity, rarestWord: Infinity });
   });
 });
