@@ -251,6 +251,20 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     expect(await search(both(), '"drum bass"')).toEqual({ keys: [], total: 0, capped: false });
   });
 
+  it('a phrase across rooms ignores punctuation and case, not a word in between', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
+    const rooms = [randomUUID(), randomUUID()];
+    for (const id of rooms) await repo.createRoom({ id, name: `P-${id}`, created_by: userId, created_at: new Date().toISOString() });
+    const contents = ['Red, GUITAR!', 'guitar red red guitar', 'red big guitar', 'a red guitar solo', 'solo guitar red', 'red-guitar solo'];
+    const byId = new Map<string, string>();
+    for (const [i, content] of contents.entries()) byId.set((await repo.insertMessage(message(rooms[i % 2]!, userId, content))).row.id, content);
+    const found = async (q: string) => (await repo.search(rooms, parseSearch(q), { limit: 20, offset: 0 })).rows.map((row) => byId.get(row.id)).sort();
+    expect(await found('"red guitar"')).toEqual(['Red, GUITAR!', 'a red guitar solo', 'guitar red red guitar', 'red-guitar solo']);
+    expect(await found('"red guitar solo"')).toEqual(['a red guitar solo', 'red-guitar solo']);
+    expect(await found('"solo red"')).toEqual([]);
+  });
+
   it('the window across rooms is the newest matches of all rooms together; the total is capped past it', async () => {
     const { repo, both, search, idOf } = await seedRooms();
     // 4 matches, window 3: the newest 3 of A and B together (a-drum is the oldest), ranked.
