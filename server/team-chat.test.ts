@@ -32,6 +32,18 @@ async function joinGeneral(socket: ClientSocket) {
   expect((await request(socket, 'room:join', { room_id: DEFAULT_ROOM_ID })).ok).toBe(true);
 }
 
+/** A member on instance A and one on instance B, each connected and in General. */
+async function membersOnAandB(team: Team, names: [string, string]) {
+  const [a, b] = team.instances.map((i) => i.url) as [string, string];
+  const first = await signUp(a, names[0]);
+  const second = await signUp(b, names[1]);
+  const onA = await connect(a, first.token);
+  const onB = await connect(b, second.token);
+  await joinGeneral(onA);
+  await joinGeneral(onB);
+  return { first, onA, onB };
+}
+
 const send = (socket: ClientSocket, content: string, clientId: string = randomUUID()) =>
   request<{ message: Message }>(socket, 'message:send', { room_id: DEFAULT_ROOM_ID, client_id: clientId, content });
 
@@ -43,13 +55,7 @@ describe('team mode chat across server processes', () => {
   afterAll(() => team?.stop());
 
   it('a message sent through instance A reaches a member connected to B within 1 s; typing and presence cross too', async () => {
-    const [a, b] = team.instances.map((i) => i.url) as [string, string];
-    const ada = await signUp(a, 'ada-x');
-    const ben = await signUp(b, 'ben-x');
-    const onA = await connect(a, ada.token);
-    const onB = await connect(b, ben.token);
-    await joinGeneral(onA);
-    await joinGeneral(onB);
+    const { first: ada, onA, onB } = await membersOnAandB(team, ['ada-x', 'ben-x']);
 
     const arrival = nextEvent(onB, 'message:new', (m) => m.content === 'across instances');
     const sentAt = Date.now();
@@ -108,13 +114,7 @@ describe('team mode chat while Redis is down for 5 s', () => {
   });
 
   it('sends keep working, no acknowledged message is lost, and cross-instance fan-out resumes by itself', async () => {
-    const [a, b] = team.instances.map((i) => i.url) as [string, string];
-    const eve = await signUp(a, 'eve-x');
-    const finn = await signUp(b, 'finn-x');
-    const onA = await connect(a, eve.token);
-    const onB = await connect(b, finn.token);
-    await joinGeneral(onA);
-    await joinGeneral(onB);
+    const { onA, onB } = await membersOnAandB(team, ['eve-x', 'finn-x']);
 
     const acknowledged: string[] = [];
     let sent = 0;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HlsInfo, Track } from '../../../src/shared/api.js';
 import { AUDIO_FORMATS, makeAudio, multipartBody } from '../../../test/support/audio.js';
 import { waitFor } from '../../../test/support/free-port.js';
+import { uploadReadyTrack } from '../../../test/support/tracks.js';
 import { type App, buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { readContainedFile } from './hls.service.js';
@@ -27,13 +28,7 @@ async function request(method: 'GET' | 'POST', url: string, headers: Record<stri
   return app.inject({ method, url, headers: { host, ...headers }, payload });
 }
 
-async function uploadReady(seconds: number, name: string): Promise<Track> {
-  const file = makeAudio(fixtures, name, { seconds, codecArgs: AUDIO_FORMATS.wav });
-  const body = multipartBody([{ name: 'file', fileName: name, content: fs.readFileSync(file) }]);
-  const track = (await request('POST', '/api/v1/tracks', { ...auth(), 'content-type': body.contentType }, body.payload)).json<Track>();
-  await waitFor(async () => (await request('GET', `/api/v1/tracks/${track.id}`, auth())).json<Track>().stream_status === 'ready', { timeoutMs: 60_000, what: 'ready' });
-  return track;
-}
+const uploadReady = (seconds: number, name: string) => uploadReadyTrack(app, { host, ...auth() }, fixtures, { name, seconds });
 
 async function info(trackId: string): Promise<HlsInfo> {
   return (await request('GET', `/api/v1/tracks/${trackId}/hls/info`, auth())).json<HlsInfo>();

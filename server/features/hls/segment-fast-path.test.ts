@@ -10,8 +10,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HlsInfo, Track } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio, multipartBody } from '../../../test/support/audio.js';
+import { AUDIO_FORMATS, makeAudio } from '../../../test/support/audio.js';
 import { waitFor } from '../../../test/support/free-port.js';
+import { uploadReadyTrack } from '../../../test/support/tracks.js';
 import { type App, buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { readContainedFile } from './hls.service.js';
@@ -53,14 +54,7 @@ async function fastHits(): Promise<number> {
   return metric.values[0]?.value ?? 0;
 }
 
-async function uploadReady(seconds: number, name: string, frequency = 440): Promise<Track> {
-  const file = makeAudio(fixtures, name, { seconds, frequency, codecArgs: AUDIO_FORMATS.wav });
-  const body = multipartBody([{ name: 'file', fileName: name, content: fs.readFileSync(file) }]);
-  const created = await app.inject({ method: 'POST', url: '/api/v1/tracks', headers: { host, ...auth(), 'content-type': body.contentType }, payload: body.payload });
-  const track = created.json<Track>();
-  await waitFor(async () => (await app.inject({ method: 'GET', url: `/api/v1/tracks/${track.id}`, headers: { host, ...auth() } })).json<Track>().stream_status === 'ready', { timeoutMs: 60_000, what: 'ready' });
-  return track;
-}
+const uploadReady = (seconds: number, name: string, frequency?: number) => uploadReadyTrack(app, { host, ...auth() }, fixtures, { name, seconds, frequency });
 
 async function streamToken(trackId: string): Promise<string> {
   const info = (await app.inject({ method: 'GET', url: `/api/v1/tracks/${trackId}/hls/info`, headers: { host, ...auth() } })).json<HlsInfo>();
