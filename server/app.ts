@@ -21,7 +21,6 @@ import { registerPresenceSocket } from './features/presence/presence.socket.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { hlsRoutes } from './features/hls/hls.routes.js';
 import { type ContainedReader, HlsService } from './features/hls/hls.service.js';
-import { SegmentCache } from './features/hls/segment-cache.js';
 import { SEGMENT_ROUTE, SegmentFastPath } from './features/hls/segment-fast-path.js';
 import { loadStreamKeys, StreamTokens } from './features/hls/stream-tokens.js';
 import { MediaStore } from './features/tracks/media-store.js';
@@ -219,7 +218,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   return app;
 }
 
-/** kv pub/sub channel: a track id whose HLS ladder was swapped or removed (channels are not key-prefixed). */
+/**
+ * kv pub/sub channel: `<instance id> <track id>` of an HLS ladder that was swapped or removed (channels are
+ * not key-prefixed). The sender has invalidated its own cache already and skips its own message.
+ */
 const HLS_INVALIDATE_CHANNEL = 'veza:hls:invalidate';
 
 /**
@@ -261,17 +263,21 @@ async function wireMedia(app: FastifyInstance, config: Config, ffmpeg: () => Pro
     tracks,
     hlsRoot: store.hlsDir,
     tokens: streamTokens,
-    cache: new SegmentCache(config.hlsCacheBytes),
+    cacheBytes: config.hlsCacheBytes,
     read: options.hlsRead,
     recheckMs: options.hlsRecheckMs,
   });
   // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
-  // tells the others (in solo mode the in-process store just calls back this instance).
-  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (trackId) => hls.invalidate(trackId));
+  // tells the others.
+  const instanceId = randomUUID();
+  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (message) => {
+    const [sender, trackId] = message.split(' ');
+    if (sender !== instanceId && trackId) hls.invalidate(trackId);
+  });
   app.addHook('preClose', () => unsubscribe().catch(() => undefined));
   const invalidateEverywhere = (trackId: string) => {
     hls.invalidate(trackId);
-    app.kv.publish(HLS_INVALIDATE_CHANNEL, trackId).catch((error: unknown) => {
+    app.kv.publish(HLS_INVALIDATE_CHANNEL, `${instanceId} ${trackId}`).catch((error: unknown) => {
       // The other instances then notice the swapped folder themselves (HlsService revalidation).
       app.log.warn({ err: error, trackId }, 'HLS cache invalidation not broadcast');
     });

@@ -7,7 +7,7 @@ import { API_PREFIX } from '../../../src/shared/routes.js';
 import { AppError, notFound, unauthorized } from '../../infra/errors.js';
 import { rungName, SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
 import type { TracksService } from '../tracks/tracks.service.js';
-import type { CachedFile, SegmentCache } from './segment-cache.js';
+import { type CachedFile, SegmentCache } from './segment-cache.js';
 import type { StreamTokens } from './stream-tokens.js';
 
 /** Reads a file already proven to lie inside the track's HLS dir (injectable so tests can watch opens). */
@@ -27,7 +27,8 @@ export interface HlsServiceOptions {
   tracks: Pick<TracksService, 'streamState'>;
   hlsRoot: string;
   tokens: StreamTokens;
-  cache: SegmentCache;
+  /** Memory for hot HLS files (the LRU's byte budget). */
+  cacheBytes: number;
   read?: ContainedReader;
   /** Default LADDER_RECHECK_MS. */
   recheckMs?: number;
@@ -55,6 +56,7 @@ export class HlsService {
   private readonly rungsByTrack = new Map<string, Set<string>>();
   private readonly read: ContainedReader;
   private readonly recheckMs: number;
+  private readonly cache: SegmentCache;
   /**
    * Bumped by every invalidation. A disk or database read that was in flight across one may carry the
    * old ladder, so its result is used for that request but not remembered.
@@ -70,6 +72,8 @@ export class HlsService {
   constructor(private readonly options: HlsServiceOptions) {
     this.read = options.read ?? readContainedFile;
     this.recheckMs = options.recheckMs ?? LADDER_RECHECK_MS;
+    // A track whose files all left the cache needs no folder checks any more.
+    this.cache = new SegmentCache(options.cacheBytes, (trackId) => this.ladders.delete(trackId));
   }
 
   /** A re-transcode or a delete: forget everything known about the track. */
@@ -77,7 +81,7 @@ export class HlsService {
     this.epoch++;
     this.rungsByTrack.delete(trackId);
     this.ladders.delete(trackId);
-    this.options.cache.invalidateTrack(trackId);
+    this.cache.invalidateTrack(trackId);
   }
 
   async info(trackId: string, userId: string, origin: string): Promise<HlsInfo> {
@@ -126,7 +130,7 @@ export class HlsService {
    */
   cachedSegment(trackId: string, quality: string, segment: string): CachedFile | undefined {
     if (!this.rungsByTrack.get(trackId)?.has(quality)) return undefined;
-    const file = this.options.cache.get(trackId, `${quality}/${segment}`);
+    const file = this.cache.get(trackId, `${quality}/${segment}`);
     if (file) this.recheckLadder(trackId);
     return file;
   }
@@ -145,7 +149,7 @@ export class HlsService {
 
   /** From the cache, else from disk after the realpath containment check. */
   async file(trackId: string, name: string): Promise<CachedFile> {
-    const cached = this.options.cache.get(trackId, name);
+    const cached = this.cache.get(trackId, name);
     if (cached) {
       this.recheckLadder(trackId);
       return cached;
@@ -170,8 +174,8 @@ export class HlsService {
     const known = this.ladders.get(trackId);
     if (known && known.stamp !== stamp) this.invalidate(trackId);
     if (epoch === this.epoch && stamp !== null) {
-      if (!known || known.stamp !== stamp) this.ladders.set(trackId, { stamp, checkedAtMs: Date.now(), isChecking: false });
-      this.options.cache.set(trackId, name, file);
+      this.cache.set(trackId, name, file);
+      if (!this.ladders.has(trackId)) this.ladders.set(trackId, { stamp, checkedAtMs: Date.now(), isChecking: false });
     }
     return file;
   }

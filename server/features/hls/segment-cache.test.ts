@@ -28,4 +28,19 @@ describe('SegmentCache', () => {
     expect(cache.get('t2', '128k/seg_00000.ts')?.body[0]).toBe(2);
     expect(cache.size).toEqual({ entries: 1, bytes: 100 });
   });
+
+  it('says when the last file of a track has left, evicted or invalidated, and only then', () => {
+    const emptied: string[] = [];
+    const cache = new SegmentCache(1000, (trackId) => emptied.push(trackId));
+    cache.set('t1', 'seg_0', file(200));
+    cache.set('t1', 'seg_1', file(200));
+    cache.set('t2', 'seg_0', file(200));
+    cache.set('t3', 'seg_0', file(200));
+    cache.set('t3', 'seg_1', file(200)); // 1000 bytes: still all in
+    expect(emptied).toEqual([]);
+    cache.set('t4', 'seg_0', file(250)); // evicts t1/seg_0 and t1/seg_1: t1 is gone
+    expect(emptied).toEqual(['t1']);
+    cache.invalidateTrack('t3');
+    expect(emptied).toEqual(['t1', 't3']);
+  });
 });

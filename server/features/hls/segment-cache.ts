@@ -13,7 +13,11 @@ export class SegmentCache {
   private readonly byTrack = new Map<string, Set<string>>();
   private bytes = 0;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(
+    private readonly budgetBytes: number,
+    /** Called when the last file of a track leaves the cache (evicted or invalidated). */
+    private readonly onTrackEmpty: (trackId: string) => void = () => undefined,
+  ) {}
 
   get size(): { entries: number; bytes: number } {
     return { entries: this.entries.size, bytes: this.bytes };
@@ -58,6 +62,9 @@ export class SegmentCache {
     const trackId = key.slice(0, key.indexOf('/'));
     const keys = this.byTrack.get(trackId);
     keys?.delete(key);
-    if (keys?.size === 0) this.byTrack.delete(trackId); // evicted tracks leave nothing behind
+    if (keys?.size === 0) {
+      this.byTrack.delete(trackId); // evicted tracks leave nothing behind
+      this.onTrackEmpty(trackId);
+    }
   }
 }

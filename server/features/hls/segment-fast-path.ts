@@ -29,7 +29,6 @@ const SEGMENT_LENGTH = 'seg_00000.ts'.length;
 const TOKEN_MARK = '?token=';
 // Canonical lower-case UUIDs only (a subset of what the route's `format: uuid` accepts; others fall through).
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const QUALITY = /^\d{2,3}k$/;
 const LOGS_REQUESTS = new Set(['info', 'debug', 'trace']);
 
 export interface SegmentFastPathOptions {
@@ -63,7 +62,8 @@ export class SegmentFastPath {
     const segment = url.slice(qualityEnd + 1, segmentEnd);
     // The token must match the stream-token pattern as a whole, so `&`, `%` or a second parameter fail it.
     const token = url.slice(segmentEnd + TOKEN_MARK.length);
-    if (!UUID.test(trackId) || !QUALITY.test(quality) || !SEGMENT_PATTERN.test(segment)) return false;
+    // The quality is checked against the track's own rungs by `cachedSegment`.
+    if (!UUID.test(trackId) || !SEGMENT_PATTERN.test(segment)) return false;
 
     const { headers } = req;
     if (
