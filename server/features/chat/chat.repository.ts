@@ -461,7 +461,7 @@ export class ChatRepository {
     const rooms =
       roomIds.length === 1
         ? sql`m.room_id = ${roomIds[0]}`
-        : this.roomsPerRow(await this.estimatePostgres(search), roomIds.length)
+        : this.roomsPerRow(searchEstimate(await this.postgresTermStatistics(), search), roomIds.length)
           ? sql`(m.room_id || '') = any(${roomIds})`
           : sql`m.room_id = any(${roomIds})`;
     const fetchLimit = this.rankWindow + 1;
@@ -505,14 +505,10 @@ export class ChatRepository {
   }
 
   /**
-   * What the words match (see `searchEstimate`), from the statistics PostgreSQL's planner uses. Infinity
-   * while the table has no statistics yet: the room filter then stays in the index.
+   * PostgreSQL's planner statistics of the words (for `searchEstimate`), read at most every 5 minutes: they
+   * change only when (auto)analyze runs. Empty before the first analyze: the room filter then stays in the
+   * index.
    */
-  private async estimatePostgres(search: ParsedSearch): Promise<SearchEstimate> {
-    return searchEstimate(await this.postgresTermStatistics(), search);
-  }
-
-  /** Read at most every 5 minutes: they change only when (auto)analyze runs. */
   private async postgresTermStatistics(): Promise<TermStatistics> {
     if (this.termStatistics !== undefined && this.termStatistics.expires > Date.now()) return this.termStatistics;
     const { rows } = await sql<{ rows: number; elems: string[] | null; freqs: number[] | null }>`
