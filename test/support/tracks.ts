@@ -19,12 +19,13 @@ export async function uploadReadyTrack(
   const created = await app.inject({ method: 'POST', url: '/api/v1/tracks', headers: { ...headers, 'content-type': body.contentType }, payload: body.payload });
   if (created.statusCode !== 201) throw new Error(`upload of ${file.name}: ${created.statusCode} ${created.body}`);
   const { id } = created.json<Track>();
-  return waitFor(
+  const track = (await waitFor(
     async () => {
-      const track = (await app.inject({ method: 'GET', url: `/api/v1/tracks/${id}`, headers })).json<Track>();
-      if (track.stream_status === 'failed') throw new Error(`transcode of ${file.name} failed: ${track.stream_error}`);
-      return track.stream_status === 'ready' ? track : null;
+      const current = (await app.inject({ method: 'GET', url: `/api/v1/tracks/${id}`, headers })).json<Track>();
+      return current.stream_status === 'ready' || current.stream_status === 'failed' ? current : null;
     },
     { timeoutMs: 60_000, what: `${file.name} ready` },
-  ) as Promise<Track>;
+  )) as Track;
+  if (track.stream_status === 'failed') throw new Error(`transcode of ${file.name} failed: ${track.stream_error}`);
+  return track;
 }
