@@ -165,6 +165,7 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-bench-serve-'));
   workDir = work;
   const children: ChildProcess[] = [];
+  let stopNginx = () => {};
   try {
     const trackId = randomUUID();
     const rungDir = path.join(work, 'data', 'media', 'hls', trackId, '128k');
@@ -189,8 +190,16 @@ http {
 }
 `,
     );
-    const nginx = spawn('/usr/sbin/nginx', ['-c', conf, '-p', work], { stdio: 'inherit' });
-    children.push(nginx);
+    // In its own process group: the worker must go with the master (killing the master alone orphans it,
+    // and the orphan keeps the port and this process's stdout).
+    const nginx = spawn('/usr/sbin/nginx', ['-c', conf, '-p', work], { stdio: 'inherit', detached: true });
+    stopNginx = () => {
+      try {
+        process.kill(-nginx.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
 
     const self = [...(process.env.VEZA_BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.VEZA_BENCH_PROF] : []), '--import', 'tsx', path.join(import.meta.dirname, 'serve.ts')];
     const plain = startChild(process.execPath, [...self, '--role', 'static', '--dir', hlsRoot]);
@@ -214,7 +223,7 @@ http {
     veza.child.kill('SIGINT');
     await new Promise((r) => veza.child.once('exit', r));
     plain.child.kill('SIGTERM');
-    nginx.kill('SIGTERM');
+    stopNginx();
     const median = (rows: Row[]) => [...rows].sort((a, b) => a.rps - b.rps)[Math.floor(rows.length / 2)]!;
     // The median round's speed, but every round's errors.
     const rows = runs.map((targetRuns) => ({ ...median(targetRuns), errors: targetRuns.reduce((sum, row) => sum + row.errors, 0) }));
@@ -235,6 +244,7 @@ http {
     process.stdout.write(`\n${lines.join('\n')}\n`);
   } finally {
     for (const child of children) child.kill('SIGKILL');
+    stopNginx();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
