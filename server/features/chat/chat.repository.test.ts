@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { Database } from '../../infra/db/database.js';
-import { ChatRepository, type NewMessage, searchEstimate } from './chat.repository.js';
+import { ChatRepository, matchShare, type NewMessage, walkIsCheaper } from './chat.repository.js';
 import { parseSearch } from './search-query.js';
 
 async function seedUser(database: Database, username: string): Promise<string> {
@@ -190,9 +190,10 @@ describeEachDialect('chat repository', (ctx) => {
 describeEachDialect('chat repository: search across rooms', (ctx) => {
   /**
    * Rooms A and B are searched, C is not. Inserted oldest first; the newest matches are at the end.
-   * Each query runs both ways a search across rooms can go: the room filter inside the index (frequent
-   * words) and the words alone with rooms checked per hit (rare words) — the answers must not differ —
-   * and the way the default tuning picks, which must agree too.
+   * Each query runs both ways a search across rooms can go — the rooms inside the full-text index, and
+   * the other way (SQLite: the words alone, rooms checked per hit; PostgreSQL: the rooms' messages
+   * walked newest first) — whose answers must not differ, and the way the default picks, which must
+   * agree too.
    */
   async function seedRooms() {
     const repo = new ChatRepository(ctx.database.db, ctx.dialect);
@@ -217,14 +218,14 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     // PostgreSQL decides from its planner statistics: give it some.
     if (ctx.dialect === 'postgres') await sql`analyze messages`.execute(ctx.database.db);
     const both = (rankWindow?: number) => [
-      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 0 }),
-      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, rareMatches: 1_000_000, heapRowCost: 0 }),
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, path: 'rooms-in-index' }),
+      new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow, path: 'other' }),
       new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow }),
     ];
     const search = async (repos: ChatRepository[], q: string, page = { limit: 10, offset: 0 }) => {
-      const [inIndex, perHit, chosen] = await Promise.all(repos.map((r) => r.search([a, b], parseSearch(q), page)));
+      const [inIndex, other, chosen] = await Promise.all(repos.map((r) => r.search([a, b], parseSearch(q), page)));
       const answer = (p: typeof inIndex) => ({ keys: p!.rows.map((row) => ids[row.id]), total: p!.total, capped: p!.totalCapped });
-      expect(answer(perHit), `${q}: rooms per hit = rooms in the index`).toEqual(answer(inIndex));
+      expect(answer(other), `${q}: the other way = rooms in the index`).toEqual(answer(inIndex));
       expect(answer(chosen), `${q}: the default choice = rooms in the index`).toEqual(answer(inIndex));
       return answer(inIndex);
     };
@@ -265,6 +266,33 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     expect(await found('"solo red"')).toEqual([]);
   });
 
+  it('rooms whose ids share a prefix never see each other’s messages; quotes and backslashes stay plain text', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
+    // PostgreSQL's index keys carry the first 8 characters of the room id: these two rooms share them.
+    const prefix = randomUUID().slice(0, 9);
+    const [mine, theirs, other] = [`${prefix}${randomUUID().slice(9)}`, `${prefix}${randomUUID().slice(9)}`, randomUUID()];
+    for (const id of [mine, theirs, other]) await repo.createRoom({ id, name: `X-${id}`, created_by: userId, created_at: new Date().toISOString() });
+    const contents: Array<[string, string]> = [
+      [mine, "it's my riff"],
+      [theirs, "it's their riff"],
+      [mine, 'back\\slash riff'],
+      [other, 'riff'],
+    ];
+    const byId = new Map<string, string>();
+    for (const [room, content] of contents) byId.set((await repo.insertMessage(message(room, userId, content))).row.id, content);
+    for (const path of ['rooms-in-index', 'other', undefined] as const) {
+      const tuned = new ChatRepository(ctx.database.db, ctx.dialect, { path });
+      const found = async (rooms: string[], q: string) =>
+        (await tuned.search(rooms, parseSearch(q), { limit: 20, offset: 0 })).rows.map((row) => byId.get(row.id)).sort();
+      expect(await found([mine], 'riff'), path).toEqual(['back\\slash riff', "it's my riff"]);
+      expect(await found([mine, other], 'riff'), path).toEqual(['back\\slash riff', "it's my riff", 'riff']);
+      expect(await found([mine], "it's"), path).toEqual(["it's my riff"]);
+      expect(await found([mine, other], '"back\\slash"'), path).toEqual(['back\\slash riff']);
+      expect(await found([mine, other], "' \\ '' \\\\"), path).toEqual([]);
+    }
+  });
+
   it('the window across rooms is the newest matches of all rooms together; the total is capped past it', async () => {
     const { repo, both, search, idOf } = await seedRooms();
     // 4 matches, window 3: the newest 3 of A and B together (a-drum is the oldest), ranked.
@@ -278,21 +306,31 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
   });
 });
 
-describe('search estimate (PostgreSQL strategy choice across rooms)', () => {
-  const stats = { rows: 1_000_000, frequencies: new Map([['red', 0.02], ['guitar', 0.02], ['the', 0.65]]), unlisted: 0.0001 };
+describe('PostgreSQL: walk newest first or go through the index', () => {
+  const stats = { frequencies: new Map([['red', 0.02], ['guitar', 0.02], ['the', 0.65]]), unlisted: 0.0001 };
 
-  it('multiplies the shares of plain words, as the planner does; the rarest word bounds the per-room scans', () => {
-    expect(searchEstimate(stats, parseSearch('red guitar'))).toEqual({ matches: expect.closeTo(400, 6), rarestWord: 20_000 });
-    expect(searchEstimate(stats, parseSearch('the zyx'))).toEqual({ matches: expect.closeTo(65, 6), rarestWord: 100 });
+  it('multiplies the shares of plain words, as the planner does; a phrase counts as its rarest word', () => {
+    expect(matchShare(stats, parseSearch('red guitar'))).toBeCloseTo(0.0004, 8);
+    expect(matchShare(stats, parseSearch('the zyx'))).toBeCloseTo(0.000065, 8);
+    // A phrase's words come together, not by chance.
+    expect(matchShare(stats, parseSearch('"red guitar"'))).toBe(0.02);
+    expect(matchShare(stats, parseSearch('"the zyx"'))).toBe(0.0001);
+    // Nothing is known before the first ANALYZE.
+    expect(matchShare({ frequencies: new Map(), unlisted: 0 }, parseSearch('red'))).toBeUndefined();
   });
 
-  it('counts a phrase as its rarest word: its words come together, not by chance', () => {
-    expect(searchEstimate(stats, parseSearch('"red guitar"'))).toEqual({ matches: 20_000, rarestWord: 20_000 });
-    expect(searchEstimate(stats, parseSearch('"the zyx"'))).toEqual({ matches: 100, rarestWord: 100 });
-  });
-
-  it('knows nothing before the first ANALYZE: infinite, so the rooms stay in the index', () => {
-    const none = { rows: 0, frequencies: new Map<string, number>(), unlisted: 0 };
-    expect(searchEstimate(none, parseSearch('"red guitar"'))).toEqual({ matches: Infinity, rarestWord: Infinity });
+  it('walks for a word in most messages, goes through the index for rarer words and phrases', () => {
+    const bench = { totalRows: 1_000_000, window: 200 };
+    // 20 of 200 rooms (100,000 messages): 3,100 rows walked beat 65,000 fetched.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 100_000, oneRoom: false })).toBe(true);
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 5000, oneRoom: true })).toBe(true);
+    // A phrase in 1% of messages: 1,000 fetched beat 100,000 walked.
+    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 100_000, oneRoom: false })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 5000, oneRoom: true })).toBe(false);
+    // The same common word in a few small rooms: the walk would cross the whole table for them.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 300, oneRoom: false })).toBe(false);
+    // Empty rooms, or no statistics: the index.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 0, oneRoom: false })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0, roomRows: 100_000, oneRoom: false })).toBe(false);
   });
 });

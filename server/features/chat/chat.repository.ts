@@ -66,31 +66,29 @@ export interface SearchPage {
 export const SEARCH_RANK_WINDOW = 200;
 
 /**
- * Across several rooms, words with fewer matches than this in the whole server are found by the words
- * alone, rooms filtered per hit: a few thousand hits cost less than walking every room's entries in the
- * index (the 20 room tokens of a user's rooms are 100,000 entries at a million messages). More frequent
- * words keep the room filter in the index, where they stop at the window after a short walk. PostgreSQL
- * also weighs the rows against the per-room index scans (`SEARCH_HEAP_ROW_COST`).
+ * SQLite, across several rooms: words with fewer matches than this in the whole server are found by the
+ * words alone, rooms checked per hit — a few thousand hits cost less than OR-ing every room token's
+ * doclist (each is in all of its room's messages: 100,000 entries for 20 rooms at a million messages).
  */
-const SEARCH_RARE_MATCHES = 2000;
+const SQLITE_RARE_MATCHES = 2000;
 
 /**
- * The per-row room check reads each match's table row (scattered pages, often not in shared buffers when
- * other queries run: ~1–15 µs each); keeping the rooms in the index costs one GIN scan per room, each
- * walking about the rarest word's posting list (~0.06 µs per entry, compact, cached pages). A row is
- * counted as this many entries: a single rare word (87 rows, 20 rooms) stays in the index — 9 rows read
- * instead of 87, p95 2.1–2.2 ms of execution instead of 3.2–5.3 beside ILIKE scans — while two words of ~2%
- * each (~300 rows together, lists of 13,000+) are still checked per row (4 ms instead of 18).
+ * PostgreSQL: what one row costs the newest-first walk, next to one row the index path fetches (1). The
+ * walk reads rows in order along a btree (~0.4 µs each on the bench data); the index path visits its
+ * matches' scattered heap pages and sorts them (~1.7 µs each).
  */
-const SEARCH_HEAP_ROW_COST = 50;
+const WALK_ROW_COST = 0.25;
 
 export interface SearchTuning {
   /** How many of the newest matches a search ranks (tests make it small). */
   rankWindow?: number;
-  /** Below this many matches server-wide, a search across rooms filters rooms per hit (tests vary it). */
-  rareMatches?: number;
-  /** How many GIN entries one table row is worth when choosing the per-row room check (tests set 0). */
-  heapRowCost?: number;
+  /**
+   * Force one way to the matches (tests check that both give the same answer). `rooms-in-index`: the
+   * rooms are in the full-text index (FTS5 room tokens, PostgreSQL `<room>:<word>` keys). `other`:
+   * SQLite finds the words alone and checks the rooms per hit; PostgreSQL walks the rooms' messages
+   * newest first. By default each search picks the cheaper one.
+   */
+  path?: 'rooms-in-index' | 'other';
 }
 
 /** PostgreSQL's statistics of the tsv column: the share of rows holding each common lexeme. */
@@ -102,26 +100,30 @@ export interface TermStatistics {
   unlisted: number;
 }
 
-export interface SearchEstimate {
-  /** Live messages holding all the words, server-wide: the rows the per-row room check visits. */
-  matches: number;
-  /** Live messages holding the rarest word: what each room's GIN scan walks when rooms are in the index. */
-  rarestWord: number;
+/**
+ * The share of messages that match, from PostgreSQL's term statistics (undefined without statistics).
+ * Plain words are assumed independent (as the planner does): their shares multiply. A phrase is not: its
+ * words stand side by side in every match, so they come together far more often than chance says ("red
+ * guitar": 0.04% expected that way, 1% real in the bench); it counts as its rarest word, an upper bound.
+ */
+export function matchShare(stats: Pick<TermStatistics, 'frequencies' | 'unlisted'>, search: ParsedSearch): number | undefined {
+  if (stats.frequencies.size === 0) return undefined;
+  const shares = search.words.map((word) => stats.frequencies.get(word) ?? stats.unlisted);
+  return search.isPhrase ? Math.min(...shares) : shares.reduce((product, share) => product * share, 1);
 }
 
 /**
- * What a search will touch, from PostgreSQL's term statistics (Infinity without statistics). Plain words
- * are assumed independent (as the planner does): their shares multiply. A phrase is not: its words stand
- * side by side in every match, so they come together far more often than chance says ("red guitar":
- * 400 expected that way, 10,000 real in the bench). The index returns every message holding all the
- * phrase's words, so its estimate is the rarest word's count — an upper bound, which never sends a
- * common phrase down the per-row room check.
+ * Is walking the rooms' messages newest first (stopping at the window) cheaper than fetching every match
+ * through the index and sorting them? The index path reads all `share × roomRows` matches. The walk reads
+ * `window / share` rows in one room (its (room_id, seq) index holds only that room); across rooms it walks
+ * the primary key, where the rooms' messages are `roomRows / totalRows` of the rows. A word in 65% of
+ * messages: 3,100 rows walked instead of 65,000 fetched in 20 of 200 rooms; a phrase in 1%: 1,000 fetched
+ * instead of 100,000 walked.
  */
-export function searchEstimate(stats: Pick<TermStatistics, 'rows' | 'frequencies' | 'unlisted'>, search: ParsedSearch): SearchEstimate {
-  if (stats.frequencies.size === 0) return { matches: Number.POSITIVE_INFINITY, rarestWord: Number.POSITIVE_INFINITY };
-  const shares = search.words.map((word) => stats.frequencies.get(word) ?? stats.unlisted);
-  const rarestWord = stats.rows * Math.min(...shares);
-  return { matches: search.isPhrase ? rarestWord : shares.reduce((rows, share) => rows * share, stats.rows), rarestWord };
+export function walkIsCheaper(c: { share: number; roomRows: number; totalRows: number; oneRoom: boolean; window: number }): boolean {
+  if (!(c.share > 0) || c.roomRows <= 0) return false;
+  const walked = c.oneRoom ? c.window / c.share : c.window / (c.share * Math.min(1, c.roomRows / Math.max(1, c.totalRows)));
+  return walked * WALK_ROW_COST < c.share * c.roomRows;
 }
 
 interface PendingInsert {
@@ -155,13 +157,11 @@ export class ChatRepository {
     tuning: SearchTuning = {},
   ) {
     this.rankWindow = tuning.rankWindow ?? SEARCH_RANK_WINDOW;
-    this.rareMatches = tuning.rareMatches ?? SEARCH_RARE_MATCHES;
-    this.heapRowCost = tuning.heapRowCost ?? SEARCH_HEAP_ROW_COST;
+    this.path = tuning.path;
   }
 
   private readonly rankWindow: number;
-  private readonly rareMatches: number;
-  private readonly heapRowCost: number;
+  private readonly path: SearchTuning['path'];
   private termStatistics: TermStatistics | undefined;
 
   /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
@@ -438,48 +438,50 @@ export class ChatRepository {
   }
 
   /**
-   * Across rooms, are the words rare server-wide? Counting stops at `rareMatches`, so asking costs at most
-   * that many index entries — little next to OR-ing every room's doclist (each room token is in all of
-   * that room's messages) when the words match only a few hundred messages.
+   * Across rooms, are the words rare server-wide? Counting stops at `SQLITE_RARE_MATCHES`, so asking costs
+   * at most that many index entries — little next to OR-ing every room's doclist (each room token is in
+   * all of that room's messages) when the words match only a few hundred messages.
    */
   private async sqliteRareAcrossRooms(roomIds: string[], search: ParsedSearch): Promise<boolean> {
+    if (this.path !== undefined) return this.path === 'other';
     if (roomIds.length === 1) return false;
     const { rows } = await sql<{ n: number }>`
-      select count(*) as n from (select 1 from messages_fts where messages_fts match ${fts5Match(null, search)} limit ${this.rareMatches})`.execute(this.db);
-    return Number(rows[0]!.n) < this.rareMatches;
+      select count(*) as n from (select 1 from messages_fts where messages_fts match ${fts5Match(null, search)} limit ${SQLITE_RARE_MATCHES})`.execute(this.db);
+    return Number(rows[0]!.n) < SQLITE_RARE_MATCHES;
   }
 
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const text = search.words.join(' ');
     const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
-    // `=` on one room lets the (room_id, tsv) GIN index narrow to that room. Across rooms, `= any(…)` makes
-    // one GIN scan per room, each walking the words' posting lists (two words of ~2% each in 20 rooms:
-    // ~18 ms), which pays off when the words are common (the planner then walks the primary key instead)
-    // or when one word is rare (short lists). Words that are each common but rare together are cheaper
-    // found by the words alone with the rooms checked per row — `room_id || ''` is an expression the index
-    // cannot use, so the planner does exactly that.
-    const rooms =
-      roomIds.length === 1
-        ? sql`m.room_id = ${roomIds[0]}`
-        : this.roomsPerRow(searchEstimate(await this.postgresTermStatistics(), search), roomIds.length)
-          ? sql`(m.room_id || '') = any(${roomIds})`
-          : sql`m.room_id = any(${roomIds})`;
     const fetchLimit = this.rankWindow + 1;
-    // Newest first. In one room by seq (the same order as num there: seqs are taken under the room's row
-    // lock), so the planner can choose per word: a rare word goes through the GIN index, a word in most
-    // messages walks the (room_id, seq) index backwards and stops after window + 1 matches instead of
-    // fetching every match from the GIN bitmap (3,000+ heap rows for a word in 65% of messages).
+    // Newest first. In one room by seq, the same order as num there (seqs are taken under the room's row
+    // lock), which lets the walk use the (room_id, seq) index.
     const newest = roomIds.length === 1 ? sql`m.seq desc` : sql`m.num desc`;
+    // The rooms' live matches, newest first, window + 1 of them.
+    const newestMatches = (await this.postgresWalk(roomIds, search))
+      ? // The walk: the rooms' rows newest first, each checked, until window + 1 match — the (room_id, seq)
+        // index of one room, or the primary key across rooms.
+        sql`select m.* from messages m, ${query} q
+            where ${roomIds.length === 1 ? sql`m.room_id = ${roomIds[0]}` : sql`m.room_id = any(${roomIds})`}
+              and m.deleted_at is null and m.tsv @@ q
+            order by ${newest} limit ${fetchLimit}`
+      : // The index, one room at a time: its keys are `<room>:<word>`, so each room's scan reads only that
+        // room's posting lists (one scan for all rooms evaluates every room's keys on every candidate, and
+        // planning a branch per room costs more than the scans). `offset 0` keeps the per-room loop. The
+        // exact room check (the keys hold a prefix of the room id) is written `room_id || ''` so that no
+        // index serves it: the planner would AND the room btree's bitmap in, reading all of a room's
+        // entries to narrow a handful of rows, because it counts the room twice (keys and room_id).
+        sql`select m.* from unnest(${roomIds}::text[]) as r(room)
+            cross join lateral (
+              select m.* from messages m, ${query} q
+              where veza_room_terms(m.room_id, m.tsv) @@ veza_room_query(r.room, to_tsvector('simple', ${text}))
+                and (m.room_id || '') = r.room and m.deleted_at is null and m.tsv @@ q
+              offset 0) m
+            order by m.num desc limit ${fetchLimit}`;
     // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
     // `found` counts at most window + 1 matches: above the window the total is capped, not counted.
     const { rows } = await sql<MessageRow & { found: number }>`
-      with hits as (
-        select m.num, m.id, m.room_id, m.user_id, m.client_id, m.seq, m.content, m.track_id, m.track_time_s,
-               m.created_at, m.edited_at, m.deleted_at, m.tsv
-        from messages m, ${query} q
-        where ${rooms} and m.deleted_at is null and m.tsv @@ q
-        order by ${newest}
-        limit ${fetchLimit}),
+      with hits as (${newestMatches}),
       ranked as (
         select h.*, ts_rank(h.tsv, q, 1) as score from (select * from hits order by num desc limit ${this.rankWindow}) h, ${query} q)
       select num, id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at, edited_at, deleted_at,
@@ -489,25 +491,39 @@ export class ChatRepository {
       limit ${page.limit} offset ${page.offset}`.execute(this.db);
     if (rows.length > 0) return { rows: rows.map(({ found: _, ...row }) => row), ...this.counted(Number(rows[0]!.found)) };
     // Past the last page (or nothing matches): count, still bounded by the window.
-    const count = await sql<{ found: number }>`
-      select count(*) as found from (select 1 from messages m, ${query} q where ${rooms} and m.deleted_at is null and m.tsv @@ q limit ${fetchLimit}) c`.execute(
-      this.db,
-    );
+    const count = await sql<{ found: number }>`select count(*) as found from (${newestMatches}) c`.execute(this.db);
     return { rows: [], ...this.counted(Number(count.rows[0]?.found ?? 0)) };
   }
 
-  /**
-   * Check the rooms per matching row (rather than one GIN scan per room) when the words match few rows
-   * server-wide, and reading those rows costs less than walking the rarest word's list once per room.
-   */
-  private roomsPerRow(estimate: SearchEstimate, rooms: number): boolean {
-    return estimate.matches < this.rareMatches && estimate.matches * this.heapRowCost <= rooms * estimate.rarestWord;
+  /** Walk newest first, or go through the index (see `walkIsCheaper`)? */
+  private async postgresWalk(roomIds: string[], search: ParsedSearch): Promise<boolean> {
+    if (this.path !== undefined) return this.path === 'other';
+    const stats = await this.postgresTermStatistics();
+    const share = matchShare(stats, search);
+    if (share === undefined) return false;
+    const choice = { share, totalRows: stats.rows, oneRoom: roomIds.length === 1, window: this.rankWindow };
+    // The walk gains with the rooms' size: if it loses even with every message in the rooms, it loses.
+    if (!walkIsCheaper({ ...choice, roomRows: stats.rows })) return false;
+    return walkIsCheaper({ ...choice, roomRows: await this.postgresRoomRows(roomIds) });
+  }
+
+  /** Rooms' message counts (their last seq), remembered for a minute: they only guide the choice above. */
+  private readonly roomRows = new Map<string, { rows: number; expires: number }>();
+
+  private async postgresRoomRows(roomIds: string[]): Promise<number> {
+    const now = Date.now();
+    const missing = roomIds.filter((id) => !((this.roomRows.get(id)?.expires ?? 0) > now));
+    if (missing.length > 0) {
+      const rows = await this.db.selectFrom('rooms').select(['id', 'last_seq']).where('id', 'in', missing).execute();
+      for (const id of missing) this.roomRows.delete(id); // deleted rooms leave
+      for (const row of rows) this.roomRows.set(row.id, { rows: Number(row.last_seq), expires: now + 60_000 });
+    }
+    return roomIds.reduce((sum, id) => sum + (this.roomRows.get(id)?.rows ?? 0), 0);
   }
 
   /**
-   * PostgreSQL's planner statistics of the words (for `searchEstimate`), read at most every 5 minutes: they
-   * change only when (auto)analyze runs. Empty before the first analyze: the room filter then stays in the
-   * index.
+   * PostgreSQL's planner statistics of the words (for `matchShare`), read at most every 5 minutes: they
+   * change only when (auto)analyze runs. Empty before the first analyze: searches then use the index.
    */
   private async postgresTermStatistics(): Promise<TermStatistics> {
     if (this.termStatistics !== undefined && this.termStatistics.expires > Date.now()) return this.termStatistics;
