@@ -293,6 +293,25 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
     }
   });
 
+  it('stores and finds a message holding a word as long as the full-text index allows', async () => {
+    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+    const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
+    const room = randomUUID();
+    await repo.createRoom({ id: room, name: `L-${room}`, created_by: userId, created_at: new Date().toISOString() });
+    // PostgreSQL indexes words up to 2046 bytes; its room keys add 9 more.
+    const { row } = await repo.insertMessage(message(room, userId, `${'x'.repeat(2046)} riff`));
+    if (ctx.dialect === 'postgres') {
+      // Every key is whole: `<room prefix>:<word>`, none cut short.
+      const { rows: keys } = await sql<{ key: string }>`
+        select lexeme as key from messages, unnest(veza_room_terms(room_id, tsv)) where id = ${row.id}`.execute(ctx.database.db);
+      expect(keys.map((k) => k.key)).toEqual([`${room.slice(0, 8)}:riff`]);
+    }
+    for (const path of ['rooms-in-index', 'other'] as const) {
+      const found = await new ChatRepository(ctx.database.db, ctx.dialect, { path }).search([room, DEFAULT_ROOM_ID], parseSearch('riff'), { limit: 5, offset: 0 });
+      expect(found.rows.map((r) => r.id), path).toEqual([row.id]);
+    }
+  });
+
   it('the window across rooms is the newest matches of all rooms together; the total is capped past it', async () => {
     const { repo, both, search, idOf } = await seedRooms();
     // 4 matches, window 3: the newest 3 of A and B together (a-drum is the oldest), ranked.

@@ -134,9 +134,12 @@ const postgresMigrations: Record<string, Migration> = {
       await sql`create function veza_room_key(room text, lexeme text) returns text
         language sql immutable strict parallel safe
         as $$ select left(room, 8) || ':' || lexeme $$`.execute(db);
+      // A tsvector lexeme holds at most 2047 bytes, and array_to_tsvector silently cuts longer ones to
+      // the remainder: keys of words that long (no search can ask for them) are left out.
       await sql`create function veza_room_terms(room text, doc tsvector) returns tsvector
         language sql immutable strict parallel safe
-        as $$ select array_to_tsvector(array(select veza_room_key(room, lexeme) from unnest(doc))) $$`.execute(db);
+        as $$ select array_to_tsvector(array(
+                 select key from (select veza_room_key(room, lexeme) as key from unnest(doc)) keys where octet_length(key) < 2048)) $$`.execute(db);
       // A lexeme as a quoted tsquery operand: quotes doubled, backslashes escaped.
       await sql`create function veza_tsquery_operand(lexeme text) returns text
         language sql immutable strict parallel safe
