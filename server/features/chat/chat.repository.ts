@@ -378,8 +378,9 @@ export class ChatRepository {
 
   /** Ranked (best first), then newest; only live messages of the given rooms. */
   search(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
-    if (roomIds.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0, totalCapped: false });
-    return this.dialect === 'postgres' ? this.searchPostgres(roomIds, search, page) : this.searchSqlite(roomIds, search, page);
+    const rooms = [...new Set(roomIds)];
+    if (rooms.length === 0 || search.words.length === 0) return Promise.resolve({ rows: [], total: 0, totalCapped: false });
+    return this.dialect === 'postgres' ? this.searchPostgres(rooms, search, page) : this.searchSqlite(rooms, search, page);
   }
 
   /** `found` matches were fetched with a limit of window + 1: one more than the window means "capped". */
@@ -515,7 +516,8 @@ export class ChatRepository {
     const missing = roomIds.filter((id) => !((this.roomRows.get(id)?.expires ?? 0) > now));
     if (missing.length > 0) {
       const rows = await this.db.selectFrom('rooms').select(['id', 'last_seq']).where('id', 'in', missing).execute();
-      for (const id of missing) this.roomRows.delete(id); // deleted rooms leave
+      // Expired entries go (deleted rooms, rooms nobody searches any more): the map holds the last minute's.
+      for (const [id, entry] of this.roomRows) if (entry.expires <= now) this.roomRows.delete(id);
       for (const row of rows) this.roomRows.set(row.id, { rows: Number(row.last_seq), expires: now + 60_000 });
     }
     return roomIds.reduce((sum, id) => sum + (this.roomRows.get(id)?.rows ?? 0), 0);

@@ -101,7 +101,8 @@ async function openPostgres(url: string, log: FastifyBaseLogger): Promise<Databa
       pool,
       // The app's queries are short, and JIT compiling one costs 5–10 ms; the planner turns it on from cost
       // estimates, which search plans inflate (a 2 ms search took 9). A SET rather than a startup option,
-      // which connection poolers such as PgBouncer refuse.
+      // which PgBouncer refuses; behind a transaction-mode pooler a session SET does not stick, so set it
+      // on the role there (`ALTER ROLE … SET jit = off`, README).
       onCreateConnection: (connection) => connection.executeQuery(CompiledQuery.raw('set jit = off')).then(() => undefined),
     }),
   });
