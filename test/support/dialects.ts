@@ -21,9 +21,13 @@ async function openTestDatabase(dialect: SqlDialect): Promise<Database & { url: 
   };
 }
 
-/** Runs one suite against SQLite and PostgreSQL; `ctx.database` is fresh for each test. */
-export function describeEachDialect(name: string, suite: (ctx: { database: Database; dialect: SqlDialect }) => void) {
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+/** Runs one suite against SQLite and PostgreSQL (or the dialects given); `ctx.database` is fresh for each test. */
+export function describeEachDialect(
+  name: string,
+  suite: (ctx: { database: Database; dialect: SqlDialect }) => void,
+  dialects: readonly SqlDialect[] = ['sqlite', 'postgres'],
+) {
+  for (const dialect of dialects) {
     describe(`${name} [${dialect}]`, () => {
       const ctx = { dialect } as { database: Database; dialect: SqlDialect };
       beforeEach(async () => {

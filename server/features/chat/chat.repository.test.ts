@@ -354,31 +354,33 @@ describe('PostgreSQL: walk newest first or go through the index', () => {
   });
 });
 
-describeEachDialect('chat search index (PostgreSQL room keys)', (ctx) => {
-  it('quotes keys for the tsquery syntax, whatever the room id and word hold', async ({ skip }) => {
-    if (ctx.dialect !== 'postgres') return skip();
-    for (const room of [`a'b\\c"d${randomUUID()}`, randomUUID()]) {
-      const { rows } = await sql<{ query: string; matches: boolean; other: boolean }>`
-        select veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as query,
-               veza_room_terms(${room}, to_tsvector('simple', 'a red one, it''s')) @@ veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as matches,
-               veza_room_terms(${room}, to_tsvector('simple', 'a blue one, it''s')) @@ veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as other`.execute(
-        ctx.database.db,
-      );
-      const key = (word: string) => `'${room.slice(0, 8).replaceAll('\\', '\\\\').replaceAll("'", "''")}:${word}'`;
-      expect(rows[0]!.query).toBe([key('it'), key('red'), key('s')].join(' & '));
-      expect(rows[0]).toMatchObject({ matches: true, other: false });
-    }
-  });
-
-  it('lets ANALYZE (autovacuum, pg_restore) evaluate the index with an empty search_path', async ({ skip }) => {
-    if (ctx.dialect !== 'postgres') return skip();
-    const repo = new ChatRepository(ctx.database.db, ctx.dialect);
-    const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
-    await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'analyze me'));
-    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(ctx.database.db);
-    await ctx.database.db.transaction().execute(async (trx) => {
-      await sql`set local search_path = ''`.execute(trx);
-      await sql`analyze ${sql.id(rows[0]!.schema, 'messages')}`.execute(trx);
+describeEachDialect(
+  'chat search index (PostgreSQL room keys)',
+  (ctx) => {
+    it('quotes keys for the tsquery syntax, whatever the room id and word hold', async () => {
+      for (const room of [`a'b\\c"d${randomUUID()}`, randomUUID()]) {
+        const { rows } = await sql<{ query: string; matches: boolean; other: boolean }>`
+          select veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as query,
+                 veza_room_terms(${room}, to_tsvector('simple', 'a red one, it''s')) @@ veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as matches,
+                 veza_room_terms(${room}, to_tsvector('simple', 'a blue one, it''s')) @@ veza_room_query(${room}, to_tsvector('simple', 'Red it''s')) as other`.execute(
+          ctx.database.db,
+        );
+        const key = (word: string) => `'${room.slice(0, 8).replaceAll('\\', '\\\\').replaceAll("'", "''")}:${word}'`;
+        expect(rows[0]!.query).toBe([key('it'), key('red'), key('s')].join(' & '));
+        expect(rows[0]).toMatchObject({ matches: true, other: false });
+      }
     });
-  });
-});
+
+    it('lets ANALYZE (autovacuum, pg_restore) evaluate the index with an empty search_path', async () => {
+      const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+      const userId = await seedUser(ctx.database, `u${randomUUID().slice(0, 8)}`);
+      await repo.insertMessage(message(DEFAULT_ROOM_ID, userId, 'analyze me'));
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(ctx.database.db);
+      await ctx.database.db.transaction().execute(async (trx) => {
+        await sql`set local search_path = ''`.execute(trx);
+        await sql`analyze ${sql.id(rows[0]!.schema, 'messages')}`.execute(trx);
+      });
+    });
+  },
+  ['postgres'],
+);
