@@ -1,6 +1,11 @@
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Track } from '../../src/shared/api.js';
-import type { App } from '../../server/app.js';
+import { type App, buildApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { readContainedFile } from '../../server/features/hls/hls.service.js';
 import { AUDIO_FORMATS, makeAudio, multipartBody } from './audio.js';
 import { waitFor } from './free-port.js';
 
@@ -28,4 +33,72 @@ export async function uploadReadyTrack(
   )) as Track;
   if (track.stream_status === 'failed') throw new Error(`transcode of ${file.name} failed: ${track.stream_error}`);
   return track;
+}
+
+/** Path-traversal attempts in place of a segment name: raw, encoded, double-encoded, overlong, Windows, NUL, huge. */
+export const TRAVERSAL_PAYLOADS = [
+  '../../../../../etc/passwd',
+  '..%2f..%2f..%2f..%2fetc%2fpasswd',
+  '%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+  '..%5c..%5c..%5cetc%5cpasswd',
+  '%252e%252e%252fetc%252fpasswd',
+  '/etc/passwd',
+  'C:%5CWindows%5Cwin.ini',
+  'seg_00000%00.ts',
+  '%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
+  `${encodeURIComponent('．．')}/${encodeURIComponent('．．')}/etc/passwd`,
+  'a'.repeat(4096),
+];
+
+export interface HlsTestApp {
+  app: App;
+  dataDir: string;
+  /** Where generated audio goes. */
+  fixtures: string;
+  port: number;
+  /** `127.0.0.1:<port>`, the Host every request must carry. */
+  host: string;
+  ownerToken: string;
+  /** Every HLS file the app opened from disk, in order (tests clear it). */
+  opened: string[];
+  uploadReady(seconds: number, name: string, frequency?: number): Promise<Track>;
+  close(): Promise<void>;
+}
+
+/** A listening app on fresh temp dirs that records the HLS files it opens; `close()` removes the dirs. */
+export async function startHlsTestApp(
+  name: string,
+  options: { logLevel?: string; logStream?: NodeJS.WritableStream; now?: () => number } = {},
+): Promise<HlsTestApp> {
+  const fixtures = fs.mkdtempSync(path.join(os.tmpdir(), `veza-${name}-audio-`));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `veza-${name}-`));
+  const opened: string[] = [];
+  const app = await buildApp(loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: options.logLevel ?? 'silent' }), {
+    logStream: options.logStream,
+    now: options.now,
+    hlsRead: async (file) => {
+      opened.push(file);
+      return readContainedFile(file);
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  app.hostPolicy.bindPort(port);
+  const host = `127.0.0.1:${port}`;
+  const ownerToken = await app.accounts.issueOwnerToken({ revokePrevious: false, displayName: 'Owner' });
+  return {
+    app,
+    dataDir,
+    fixtures,
+    port,
+    host,
+    ownerToken,
+    opened,
+    uploadReady: (seconds, fileName, frequency) => uploadReadyTrack(app, { host, authorization: `Bearer ${ownerToken}` }, fixtures, { name: fileName, seconds, frequency }),
+    close: async () => {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(fixtures, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,19 +4,16 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HlsInfo, Track } from '../../../src/shared/api.js';
 import { AUDIO_FORMATS, makeAudio } from '../../../test/support/audio.js';
 import { waitFor } from '../../../test/support/free-port.js';
-import { uploadReadyTrack } from '../../../test/support/tracks.js';
-import { type App, buildApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
-import { readContainedFile } from './hls.service.js';
+import { type HlsTestApp, startHlsTestApp, TRAVERSAL_PAYLOADS } from '../../../test/support/tracks.js';
+import type { App } from '../../app.js';
 
+let env: HlsTestApp;
 let app: App;
 let dataDir: string;
 let fixtures: string;
@@ -24,7 +21,7 @@ let port: number;
 let host: string;
 let ownerToken: string;
 let clockMs: number | null = null;
-const opened: string[] = [];
+let opened: string[];
 const logLines: string[] = [];
 const auth = () => ({ authorization: `Bearer ${ownerToken}` });
 const TS_SYNC = Buffer.from([0x47, 0x40]); // MPEG-TS sync byte + PID header of the first packet
@@ -54,7 +51,7 @@ async function fastHits(): Promise<number> {
   return metric.values[0]?.value ?? 0;
 }
 
-const uploadReady = (seconds: number, name: string, frequency?: number) => uploadReadyTrack(app, { host, ...auth() }, fixtures, { name, seconds, frequency });
+const uploadReady = (seconds: number, name: string) => env.uploadReady(seconds, name);
 
 async function streamToken(trackId: string): Promise<string> {
   const info = (await app.inject({ method: 'GET', url: `/api/v1/tracks/${trackId}/hls/info`, headers: { host, ...auth() } })).json<HlsInfo>();
@@ -78,36 +75,19 @@ let other: Track;
 let token: string;
 
 beforeAll(async () => {
-  fixtures = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-fast-audio-'));
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-fast-'));
   const logStream = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(String(chunk));
       done();
     },
   });
-  app = await buildApp(loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'info' }), {
-    logStream,
-    now: () => clockMs ?? Date.now(),
-    hlsRead: async (file) => {
-      opened.push(file);
-      return readContainedFile(file);
-    },
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  port = (app.server.address() as AddressInfo).port;
-  app.hostPolicy.bindPort(port);
-  host = `127.0.0.1:${port}`;
-  ownerToken = await app.accounts.issueOwnerToken({ revokePrevious: false, displayName: 'Owner' });
+  env = await startHlsTestApp('fast', { logLevel: 'info', logStream, now: () => clockMs ?? Date.now() });
+  ({ app, dataDir, fixtures, port, host, opened, ownerToken } = env);
   [track, other] = await Promise.all([uploadReady(13, 'a.wav'), uploadReady(4, 'b.wav')]);
   token = await streamToken(track.id);
 }, 120_000);
 
-afterAll(async () => {
-  await app?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.rmSync(fixtures, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 describe('segment fast path', () => {
   it('answers a cached segment with the bytes and headers of the Fastify route, without opening a file', async () => {
@@ -204,19 +184,7 @@ describe('segment fast path', () => {
       ['segment name off the pattern', `${segmentPath(track.id, 'seg_0.ts')}${query}`],
       ['segment that does not exist', `${segmentPath(track.id, 'seg_09999.ts')}${query}`],
       ['unknown track', `${segmentPath('00000000-0000-4000-8000-000000000000')}${query}`],
-      ...[
-        '../../../../../etc/passwd',
-        '..%2f..%2f..%2f..%2fetc%2fpasswd',
-        '%2e%2e/%2e%2e/%2e%2e/etc/passwd',
-        '..%5c..%5c..%5cetc%5cpasswd',
-        '%252e%252e%252fetc%252fpasswd',
-        '/etc/passwd',
-        'C:%5CWindows%5Cwin.ini',
-        'seg_00000%00.ts',
-        '%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
-        `${encodeURIComponent('．．')}/${encodeURIComponent('．．')}/etc/passwd`,
-        'a'.repeat(4096),
-      ].map((payload): [string, string] => [`traversal ${payload.slice(0, 30)}`, base + payload + query]),
+      ...TRAVERSAL_PAYLOADS.map((payload): [string, string] => [`traversal ${payload.slice(0, 30)}`, base + payload + query]),
     ];
     const before = await fastHits();
     opened.length = 0;
