@@ -3,30 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { makeAudio, multipartBody } from '../test/support/audio.js';
-import { signUp, startTeam } from '../test/support/cluster.js';
+import type { Track } from '../src/shared/api.js';
+import { makeAudio } from '../test/support/audio.js';
+import { signUp, startTeam, uploadTo } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/free-port.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { type ServerProcess, spawnServer } from '../test/support/server-process.js';
 
-interface TrackJson {
-  id: string;
-  stream_status: string;
-}
-
-async function upload(url: string, token: string, file: string): Promise<TrackJson> {
-  const body = multipartBody([{ name: 'file', fileName: path.basename(file), content: fs.readFileSync(file) }]);
-  const response = await fetch(`${url}/api/v1/tracks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType },
-    body: body.payload,
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as TrackJson;
-}
-
-async function track(url: string, token: string, id: string): Promise<TrackJson> {
-  return (await (await fetch(`${url}/api/v1/tracks/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as TrackJson;
+async function track(url: string, token: string, id: string): Promise<Track> {
+  return (await (await fetch(`${url}/api/v1/tracks/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Track;
 }
 
 async function jobRows(databaseUrl: string): Promise<Array<{ track_id: string; status: string; attempts: number }>> {
@@ -59,7 +44,7 @@ describe('team mode transcoding over a shared media dir', () => {
       const { token } = await signUp(a, 'racer');
       const files = [0, 1, 2, 3].map((i) => makeAudio(audioDir, `race-${i}.wav`, { seconds: 2, frequency: 300 + 100 * i, codecArgs: ['-c:a', 'pcm_s16le'] }));
       const tracks = [];
-      for (const [i, file] of files.entries()) tracks.push(await upload(i % 2 === 0 ? a : b, token, file));
+      for (const [i, file] of files.entries()) tracks.push(await uploadTo(i % 2 === 0 ? a : b, token, file));
 
       for (const { id } of tracks) {
         await waitFor(async () => (await track(b, token, id)).stream_status === 'ready', { timeoutMs: 90_000, intervalMs: 250, what: `track ${id} ready` });
@@ -91,7 +76,7 @@ describe('team mode transcoding over a shared media dir', () => {
       const urlA = await first.listening;
       const { token } = await signUp(urlA, 'failover');
       const long = makeAudio(audioDir, 'long.flac', { seconds: 240, codecArgs: ['-c:a', 'flac'] });
-      const { id } = await upload(urlA, token, long);
+      const { id } = await uploadTo(urlA, token, long);
       await waitFor(async () => (await track(urlA, token, id)).stream_status === 'processing', { timeoutMs: 30_000, what: 'processing on A' });
       first.child.kill('SIGKILL');
       await first.exited;

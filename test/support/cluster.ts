@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { inject } from 'vitest';
+import type { Track } from '../../src/shared/api.js';
+import { multipartBody } from './audio.js';
 import { createTestDatabase } from './postgres.js';
 import { type ServerProcess, spawnServer } from './server-process.js';
 
@@ -38,4 +41,16 @@ export async function signUp(url: string, username: string): Promise<{ token: st
   if (response.status !== 201) throw new Error(`sign-up of ${username} failed: ${response.status}`);
   const body = (await response.json()) as { token: string; user: { id: string } };
   return { token: body.token, userId: body.user.id };
+}
+
+/** Uploads an audio file to a running instance over HTTP; the new track as the API returns it. */
+export async function uploadTo(url: string, token: string, file: string): Promise<Track> {
+  const body = multipartBody([{ name: 'file', fileName: path.basename(file), content: fs.readFileSync(file) }]);
+  const response = await fetch(`${url}/api/v1/tracks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType },
+    body: body.payload,
+  });
+  if (response.status !== 201) throw new Error(`upload of ${path.basename(file)} failed: ${response.status}`);
+  return (await response.json()) as Track;
 }

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HlsInfo, Track } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio, multipartBody } from '../../../test/support/audio.js';
-import { signUp } from '../../../test/support/cluster.js';
+import type { HlsInfo } from '../../../src/shared/api.js';
+import { AUDIO_FORMATS, makeAudio } from '../../../test/support/audio.js';
+import { signUp, uploadTo } from '../../../test/support/cluster.js';
 import { waitFor } from '../../../test/support/free-port.js';
 import { createTestDatabase } from '../../../test/support/postgres.js';
 import { type App, buildApp } from '../../app.js';
@@ -63,10 +63,7 @@ describe('HLS cache across team instances', () => {
   it('a re-transcode or a delete on one instance leaves no stale segment in the other one', { timeout: 120_000 }, async () => {
     const { token: bearer } = await signUp(a.url, 'hls-team');
     const headers = { authorization: `Bearer ${bearer}` };
-    const upload = multipartBody([{ name: 'file', fileName: 't.wav', content: fs.readFileSync(makeAudio(fixtures, 't.wav', { seconds: 4, codecArgs: AUDIO_FORMATS.wav })) }]);
-    const created = await fetch(`${a.url}/api/v1/tracks`, { method: 'POST', headers: { ...headers, 'content-type': upload.contentType }, body: upload.payload });
-    expect(created.status).toBe(201);
-    const track = (await created.json()) as Track;
+    const track = await uploadTo(a.url, bearer, makeAudio(fixtures, 't.wav', { seconds: 4, codecArgs: AUDIO_FORMATS.wav }));
     const status = async () => ((await (await fetch(`${a.url}/api/v1/tracks/${track.id}/hls/status`, { headers })).json()) as { status: string }).status;
     await waitFor(async () => (await status()) === 'ready', { timeoutMs: 60_000, what: 'ready' });
 
