@@ -13,7 +13,7 @@ import { waitFor } from './free-port.js';
  * Uploads a generated WAV tone to an in-process app (`app.inject`) and waits until its HLS ladder is
  * ready. `headers` carries the Host and the bearer token.
  */
-export async function uploadReadyTrack(
+async function uploadReadyTrack(
   app: App,
   headers: { host: string; authorization: string },
   fixtures: string,
