@@ -462,8 +462,8 @@ export class ChatRepository {
       // The walk: the rooms' rows newest first, each checked, until window + 1 match. One room: its
       // (room_id, seq) index (seqs are taken under the room's row lock, so seq orders like num there).
       // Across rooms: the primary key, and most rows walked are other rooms'. The CASE makes PostgreSQL
-      // check the room before the words: left to itself it orders a row's conditions by
-      // estimated cost and matched every walked row's tsvector first (20% of the walk's time).
+      // check the room before the words: left to itself it orders a row's conditions by estimated cost
+      // and matched every walked row's tsvector first (20% of the walk's time).
       newestMatches =
         roomIds.length === 1
           ? sql`select m.num, m.tsv from messages m, ${query} q
