@@ -77,12 +77,13 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Track id → name for presence "listening to" (default: the track's title). */
   lookupTrackName?: TrackNameLookup;
-  /** Test knobs: an injected clock for rate limits, other limits, a shorter presence TTL/heartbeat. */
+  /** Test knobs: an injected clock for rate limits, other limits, a shorter presence TTL/heartbeat/grace. */
   chat?: {
     now?: () => number;
     rateLimits?: Partial<Record<RateLimitAction, RateLimit>>;
     presenceTtlMs?: number;
     heartbeatMs?: number;
+    offlineGraceMs?: number;
   };
   /** Clock of stream tokens (tests move time). */
   now?: () => number;
@@ -167,14 +168,16 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     metrics: app.metrics,
     roomPresence: async (roomId) => presence.getMany(await chat.memberIds(roomId)),
   });
-  registerPresenceSocket({
+  const presenceSocket = registerPresenceSocket({
     io,
     presence,
     log: app.log,
     roomsOf: (userId) => chat.memberRoomIds(userId),
     limiter: rateLimiter,
     heartbeatMs: options.chat?.heartbeatMs,
+    offlineGraceMs: options.chat?.offlineGraceMs,
   });
+  app.addHook('onClose', () => presenceSocket.close());
 
   await app.register(swagger, {
     openapi: {

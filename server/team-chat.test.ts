@@ -69,7 +69,8 @@ describe('team mode chat across server processes', () => {
     onA.emit('typing', { room_id: DEFAULT_ROOM_ID });
     await expect(typing).resolves.toMatchObject({ room_id: DEFAULT_ROOM_ID });
 
-    const presence = nextEvent(onB, 'presence:update', (p) => p.user_id === ada.userId && p.track_id === null && p.status === 'offline');
+    // Offline comes once the presence grace period (5 s by default) has passed.
+    const presence = nextEvent(onB, 'presence:update', (p) => p.user_id === ada.userId && p.track_id === null && p.status === 'offline', 15_000);
     onA.disconnect();
     await expect(presence).resolves.toMatchObject({ status: 'offline' });
   });

@@ -5,6 +5,7 @@ import { waitFor } from '../../../test/support/free-port.js';
 import { nextEvent, type SocketTestApp, startSocketApp } from '../../../test/support/socket-app.js';
 
 const TRACK_ID = randomUUID();
+const lookupTrackName = async (id: string) => (id === TRACK_ID ? 'Night Drive' : null);
 
 for (const kvKind of ['memory', 'redis'] as const) {
   describe(`presence over socket.io [${kvKind}]`, () => {
@@ -15,7 +16,7 @@ for (const kvKind of ['memory', 'redis'] as const) {
 
     it('online → listening → offline across two tabs of one user', async () => {
       const env: Record<string, string> = kvKind === 'redis' ? { VEZA_REDIS_URL: inject('redisUrl') } : {};
-      server = await startSocketApp(env, { lookupTrackName: async (id) => (id === TRACK_ID ? 'Night Drive' : null) });
+      server = await startSocketApp(env, { lookupTrackName, chat: { offlineGraceMs: 200 } });
       const alice = await server.signUp(`alice${randomUUID().slice(0, 8)}`);
       const bob = await server.signUp(`bob${randomUUID().slice(0, 8)}`);
       const host = new URL(server.url).host;
@@ -63,6 +64,37 @@ for (const kvKind of ['memory', 'redis'] as const) {
         headers: { host, authorization: `Bearer ${bob.token}` },
       });
       expect(missing.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    });
+
+    it('a reconnect within the grace period shows no offline flap and keeps "listening to"; offline comes a grace period after the last socket', async () => {
+      const graceMs = 1500;
+      const env: Record<string, string> = kvKind === 'redis' ? { VEZA_REDIS_URL: inject('redisUrl') } : {};
+      server = await startSocketApp(env, { lookupTrackName, chat: { offlineGraceMs: graceMs } });
+      const alice = await server.signUp(`alice${randomUUID().slice(0, 8)}`);
+      const bob = await server.signUp(`bob${randomUUID().slice(0, 8)}`);
+      const bobSocket = await server.connect(bob.token);
+      const statuses: string[] = [];
+      bobSocket.on('presence:update', (p) => p.user_id === alice.user.id && statuses.push(p.status));
+
+      const online = nextEvent(bobSocket, 'presence:update', (p) => p.user_id === alice.user.id && p.status === 'online');
+      const first = await server.connect(alice.token);
+      await online;
+      await first.emitWithAck('presence:listening', { track_id: TRACK_ID });
+
+      // The network drops and the client comes back well within the grace period.
+      first.disconnect();
+      const back = await server.connect(alice.token);
+      await new Promise((resolve) => setTimeout(resolve, graceMs + 500));
+      expect(statuses).toEqual(['online', 'online']); // online, then listening: no offline, no second online
+      expect(await server.app.presence.get(alice.user.id)).toMatchObject({ status: 'online', track_name: 'Night Drive' });
+
+      // Gone for good: offline, but only once the grace period has passed.
+      const offline = nextEvent(bobSocket, 'presence:update', (p) => p.user_id === alice.user.id && p.status === 'offline');
+      const leftAt = Date.now();
+      back.disconnect();
+      await offline;
+      expect(Date.now() - leftAt).toBeGreaterThanOrEqual(graceMs - 50);
+      expect(statuses).toEqual(['online', 'online', 'offline']);
     });
   });
 }

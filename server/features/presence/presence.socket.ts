@@ -17,15 +17,28 @@ export interface PresenceSocketOptions {
   limiter: RateLimiter;
   /** How often a connected user's online record is refreshed; well under the TTL. */
   heartbeatMs?: number;
+  /**
+   * How long a user whose last socket left still counts as online. A reconnect within it (a network
+   * blip, a reload, a move to another instance) shows no offline → online flap and keeps "listening to".
+   */
+  offlineGraceMs?: number;
 }
 
+/** Long enough for socket.io's reconnect (1–5 s backoff) after a short network loss. */
+const OFFLINE_GRACE_MS = 5_000;
+
 /**
- * Online with the first socket, offline when the last one leaves (on any instance: the user's room
- * spans instances through the adapter). Presence failures (Redis down) are logged, never break a socket.
+ * Online with the first socket, offline once the last one has been gone for the grace period (on any
+ * instance: the user's room spans instances through the adapter). Presence failures (Redis down) are
+ * logged, never break a socket. `close()` drops pending offline checks (the server is shutting down:
+ * users who do not reconnect elsewhere expire with their online record's TTL).
  */
-export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs }: PresenceSocketOptions): void {
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs }: PresenceSocketOptions): {
+  close(): void;
+} {
   const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
   const interval = heartbeatMs ?? Math.floor(presence.ttlMs / 3);
+  const pendingOffline = new Map<string, NodeJS.Timeout>();
 
   const broadcast = async (update: Presence) => {
     const rooms = (await roomsOf(update.user_id)).map(roomChannel);
@@ -43,8 +56,20 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
     return next;
   };
 
+  const checkOffline = (userId: string) =>
+    serialize(userId, () =>
+      guard('disconnect', async () => {
+        // Any socket still in the user's room, on any instance, is another tab or a reconnect.
+        const remaining = await io.in(userRoom(userId)).fetchSockets();
+        if (remaining.length > 0) return;
+        await broadcast(await presence.disconnected(userId));
+      }),
+    );
+
   io.on('connection', (socket: TypedSocket) => {
     const userId = socket.data.user.id;
+    clearTimeout(pendingOffline.get(userId));
+    pendingOffline.delete(userId);
     const local = heartbeats.get(userId);
     if (local) local.sockets += 1;
     else {
@@ -61,18 +86,18 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
 
     socket.on('disconnect', () => {
       const entry = heartbeats.get(userId);
-      if (entry && --entry.sockets === 0) {
+      if (entry && --entry.sockets > 0) return; // another tab here: still online
+      if (entry) {
         clearInterval(entry.timer);
         heartbeats.delete(userId);
       }
-      void serialize(userId, () =>
-        guard('disconnect', async () => {
-          // The leaving socket has left its rooms by now; any socket still in the user's room is another tab.
-          const remaining = await io.in(userRoom(userId)).fetchSockets();
-          if (remaining.length > 0) return;
-          await broadcast(await presence.disconnected(userId));
-        }),
-      );
+      clearTimeout(pendingOffline.get(userId));
+      const timer = setTimeout(() => {
+        pendingOffline.delete(userId);
+        void checkOffline(userId);
+      }, offlineGraceMs ?? OFFLINE_GRACE_MS);
+      timer.unref();
+      pendingOffline.set(userId, timer);
     });
 
     onClientEvent(socket, 'presence:listening', ListeningPayload, log, async ({ track_id }) => {
@@ -82,4 +107,11 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
       return { presence: update };
     });
   });
+
+  return {
+    close() {
+      for (const timer of pendingOffline.values()) clearTimeout(timer);
+      pendingOffline.clear();
+    },
+  };
 }
