@@ -1,9 +1,14 @@
-import Hls, { ErrorDetails, ErrorTypes, Events, type ErrorData } from 'hls.js';
+import type * as HlsJs from 'hls.js';
+import type { default as Hls, ErrorData } from 'hls.js';
 import type { ApiClient } from '../../lib/api';
 import type { HlsInfo, StreamUrl, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
 
 /** How the current track reaches the <audio> element. */
+/** hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. */
+let hlsJs: Promise<typeof HlsJs> | undefined;
+const loadHlsJs = () => (hlsJs ??= import('hls.js'));
+
 type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
 
 export interface PlayerState {
@@ -126,10 +131,12 @@ export class PlayerEngine {
       info = await this.options.api.get<HlsInfo>(`/tracks/${track.id}/hls/info`).catch(() => null);
       if (generation !== this.generation) return;
     }
-    const mse = this.options.mseSupported ?? Hls.isSupported();
     if (info?.hls_available && info.master_url) {
       this.scheduleRenewal(info, generation);
-      if (mse) return this.startHls(info.master_url, startAt, autoplay, generation);
+      // A failed chunk load (the server was updated under an open page) leaves native HLS or the original.
+      const lib = this.options.mseSupported === false ? null : await loadHlsJs().catch(() => null);
+      if (generation !== this.generation) return;
+      if (lib && (this.options.mseSupported ?? lib.default.isSupported())) return this.startHls(lib, info.master_url, startAt, autoplay, generation);
       if (this.audio.canPlayType('application/vnd.apple.mpegurl')) {
         this.patch({ mode: 'native-hls' });
         this.audio.src = this.absolute(info.master_url);
@@ -143,10 +150,11 @@ export class PlayerEngine {
     return new URL(url, this.options.api.baseUrl || window.location.href).toString();
   }
 
-  private startHls(masterUrl: string, startAt: number, autoplay: boolean, generation: number) {
+  private startHls(lib: typeof HlsJs, masterUrl: string, startAt: number, autoplay: boolean, generation: number) {
+    const { Events } = lib;
     this.streamToken = tokenOf(masterUrl);
     const pinnedLabel = this.options.quality.get();
-    const hls = new Hls({
+    const hls = new lib.default({
       startPosition: startAt,
       // Every request carries the freshest stream token: renewal needs no reload, so no glitch.
       xhrSetup: (xhr, url) => {
@@ -168,12 +176,12 @@ export class PlayerEngine {
     });
     hls.on(Events.LEVEL_SWITCHED, (_event, data) => this.patch({ currentLevel: data.level }));
     hls.on(Events.FRAG_LOADED, () => this.patch({ bandwidthEstimate: hls.bandwidthEstimate }));
-    hls.on(Events.ERROR, (_event, data) => void this.onHlsError(data, generation));
+    hls.on(Events.ERROR, (_event, data) => void this.onHlsError(lib, data, generation));
     hls.loadSource(this.absolute(masterUrl));
     hls.attachMedia(this.audio);
   }
 
-  private async onHlsError(data: ErrorData, generation: number) {
+  private async onHlsError({ ErrorTypes, ErrorDetails }: typeof HlsJs, data: ErrorData, generation: number) {
     const status = data.response?.code;
     if (data.type === ErrorTypes.NETWORK_ERROR && (status === 401 || status === 403)) {
       // The stream token lapsed (sleep, clock skew): renew it and carry on from where we were.
