@@ -82,6 +82,32 @@ test('the selector lists 3 levels; pinning 128k fetches 128k segments; throttled
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 });
 
+test('hls.js loads with the first HLS track; if its chunk cannot load, the original plays and says why', async ({ page, server }, testInfo) => {
+  test.setTimeout(60_000);
+  requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['tracks', 'hls']);
+  const scripts: string[] = [];
+  page.on('request', (request) => request.resourceType() === 'script' && scripts.push(new URL(request.url()).pathname));
+  await page.route(/\/assets\/hls-[^/]*\.js$/, (route) => route.abort());
+  // This Chromium would play HLS natively (the next fallback); without it the original plays.
+  await page.addInitScript(() => {
+    const canPlayType = HTMLMediaElement.prototype.canPlayType;
+    HTMLMediaElement.prototype.canPlayType = function (type: string) {
+      return type.includes('mpegurl') ? '' : canPlayType.call(this, type);
+    };
+  });
+  await signIn(page, server.url, server.ownerToken);
+  const row = page.getByRole('listitem').filter({ hasText: 'Sine Test' });
+  await expect(row.getByLabel(/Status of/)).toHaveText(/Ready/, { timeout: 30_000 });
+  expect(scripts.filter((script) => /\/hls-/.test(script))).toEqual([]); // not part of startup
+
+  await row.getByRole('button', { name: /^Play / }).click();
+  const player = page.getByRole('contentinfo', { name: 'Player' });
+  await expect(player).toHaveAttribute('data-mode', 'original');
+  await expect(player.getByText('The HLS player could not load — playing the original')).toBeVisible();
+  await expect.poll(() => audioTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
+  expect(scripts.filter((script) => /\/hls-/.test(script))).toHaveLength(1); // asked for once, refused
+});
+
 test('a refused file gets a clear message; rename and delete with confirmation', async ({ page, server }, testInfo) => {
   requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['tracks']);
   await signIn(page, server.url, server.ownerToken);

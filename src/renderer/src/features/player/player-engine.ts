@@ -7,7 +7,11 @@ import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withTok
 /** How the current track reaches the <audio> element. */
 /** hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. */
 let hlsJs: Promise<typeof HlsJs> | undefined;
-const loadHlsJs = () => (hlsJs ??= import('hls.js'));
+const loadHlsJs = () =>
+  (hlsJs ??= import('hls.js').catch((error: unknown) => {
+    hlsJs = undefined; // the next track tries again
+    throw error;
+  }));
 
 type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
 
@@ -131,9 +135,10 @@ export class PlayerEngine {
       info = await this.options.api.get<HlsInfo>(`/tracks/${track.id}/hls/info`).catch(() => null);
       if (generation !== this.generation) return;
     }
+    let fallbackReason: string | null = null;
     if (info?.hls_available && info.master_url) {
       this.scheduleRenewal(info, generation);
-      // A failed chunk load (the server was updated under an open page) leaves native HLS or the original.
+      // A failed chunk load (say, the server was updated under an open page) leaves native HLS or the original.
       const lib = this.options.mseSupported === false ? null : await loadHlsJs().catch(() => null);
       if (generation !== this.generation) return;
       if (lib && (this.options.mseSupported ?? lib.default.isSupported())) return this.startHls(lib, info.master_url, startAt, autoplay, generation);
@@ -142,8 +147,9 @@ export class PlayerEngine {
         this.audio.src = this.absolute(info.master_url);
         return this.startAudio(startAt, autoplay);
       }
+      if (!lib && this.options.mseSupported !== false) fallbackReason = 'The HLS player could not load';
     }
-    await this.playOriginal(startAt, autoplay, generation, null);
+    await this.playOriginal(startAt, autoplay, generation, fallbackReason);
   }
 
   private absolute(url: string): string {
