@@ -89,12 +89,10 @@ test('hls.js loads with the first HLS track; if its chunk cannot load, the origi
   page.on('request', (request) => request.resourceType() === 'script' && scripts.push(new URL(request.url()).pathname));
   await page.route(/\/assets\/hls-[^/]*\.js$/, (route) => route.abort());
   // This Chromium would play HLS natively (the next fallback); without it the original plays.
-  await page.addInitScript(() => {
+  await page.addInitScript(`
     const canPlayType = HTMLMediaElement.prototype.canPlayType;
-    HTMLMediaElement.prototype.canPlayType = function (type: string) {
-      return type.includes('mpegurl') ? '' : canPlayType.call(this, type);
-    };
-  });
+    HTMLMediaElement.prototype.canPlayType = function (type) { return type.includes('mpegurl') ? '' : canPlayType.call(this, type); };
+  `);
   await signIn(page, server.url, server.ownerToken);
   const row = page.getByRole('listitem').filter({ hasText: 'Sine Test' });
   await expect(row.getByLabel(/Status of/)).toHaveText(/Ready/, { timeout: 30_000 });
@@ -106,6 +104,12 @@ test('hls.js loads with the first HLS track; if its chunk cannot load, the origi
   await expect(player.getByText('The HLS player could not load — playing the original')).toBeVisible();
   await expect.poll(() => audioTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
   expect(scripts.filter((script) => /\/hls-/.test(script))).toHaveLength(1); // asked for once, refused
+
+  // Reachable again (say, a blip): the next load tries again and plays through hls.js.
+  await page.unroute(/\/assets\/hls-[^/]*\.js$/);
+  await row.getByRole('button', { name: /^Play / }).click();
+  await expect(player).toHaveAttribute('data-mode', 'hls.js');
+  await expect.poll(() => audioTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
 });
 
 test('a refused file gets a clear message; rename and delete with confirmation', async ({ page, server }, testInfo) => {

@@ -75,6 +75,24 @@ describe('team mode chat across server processes', () => {
     await expect(presence).resolves.toMatchObject({ status: 'offline' });
   });
 
+  it('a user who moves to another instance within the presence grace period is never shown offline and keeps "listening to"', async () => {
+    const { first: dee, onA, onB: watcher } = await membersOnAandB(team, ['dee-x', 'eve-x']);
+    const statuses: string[] = [];
+    watcher.on('presence:update', (p) => p.user_id === dee.userId && statuses.push(p.status));
+    const trackId = randomUUID();
+    const listening = nextEvent(watcher, 'presence:update', (p) => p.user_id === dee.userId && p.track_id === trackId);
+    expect((await request(onA, 'presence:listening', { track_id: trackId })).ok).toBe(true);
+    await listening;
+
+    onA.disconnect();
+    const onB = await connect(team.instances[1]!.url, dee.token);
+    await new Promise((resolve) => setTimeout(resolve, 6500)); // past the 5 s grace of instance A
+    expect(statuses).toEqual(['online']); // the listening update; no offline, no second online
+    const lookup = await fetch(`${team.instances[2]!.url}/api/v1/users/${dee.userId}/presence`, { headers: { authorization: `Bearer ${dee.token}` } });
+    expect(await lookup.json()).toMatchObject({ status: 'online', track_id: trackId });
+    onB.disconnect();
+  });
+
   it('the same client_id sent through two instances at once is stored once', async () => {
     const [a, b] = team.instances.map((i) => i.url) as [string, string];
     const cleo = await signUp(a, 'cleo-x');

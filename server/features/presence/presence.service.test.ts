@@ -16,6 +16,13 @@ describe('presence service (injected clock)', () => {
     expect(await presence.get('u')).toMatchObject({ status: 'online', last_seen: '2030-01-01T00:01:30.000Z' });
     now += 30_001; // 2 min after the last heartbeat: the instance is presumed gone
     expect(await presence.get('u')).toMatchObject({ status: 'offline', last_seen: '2030-01-01T00:01:30.000Z' });
+    // A heartbeat that finds the record gone re-creates it and returns what to announce; a live one, null.
+    expect(await presence.heartbeat('u')).toMatchObject({ status: 'online', track_id: null });
+    expect(await presence.heartbeat('u')).toBeNull();
+    // last_seen is when the user left, not when the (delayed) check ran.
+    const leftAt = now;
+    now += 5_000;
+    expect(await presence.disconnected('u', leftAt)).toMatchObject({ status: 'offline', last_seen: new Date(leftAt).toISOString() });
     await kv.close();
   });
 

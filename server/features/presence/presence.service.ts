@@ -57,23 +57,31 @@ export class PresenceService {
   async connected(userId: string): Promise<{ presence: Presence; changed: boolean }> {
     const existing = await this.kv.get(onlineKey(userId));
     if (existing) {
-      await this.heartbeat(userId);
-      return { presence: await this.get(userId), changed: false };
+      const revived = await this.heartbeat(userId); // gone since the read just above
+      return { presence: revived ?? (await this.get(userId)), changed: revived !== null };
     }
     await this.write(userId, { track_id: null, track_name: null });
     return { presence: await this.get(userId), changed: true };
   }
 
-  /** Extends the online TTL; re-creates the record if it expired meanwhile (a long event-loop stall). */
-  async heartbeat(userId: string): Promise<void> {
+  /**
+   * Extends the online TTL. Re-creates the record if it was gone (a long event-loop stall, or another
+   * instance took the user offline while they were reconnecting here) and then returns the presence to
+   * announce: the others were told "offline".
+   */
+  async heartbeat(userId: string): Promise<Presence | null> {
     const alive = await this.kv.expire(onlineKey(userId), this.ttlMs);
-    if (!alive) await this.write(userId, { track_id: null, track_name: null });
-    else await this.kv.set(lastSeenKey(userId), this.isoNow(), LAST_SEEN_TTL_MS);
+    if (alive) {
+      await this.kv.set(lastSeenKey(userId), this.isoNow(), LAST_SEEN_TTL_MS);
+      return null;
+    }
+    await this.write(userId, { track_id: null, track_name: null });
+    return this.get(userId);
   }
 
-  /** The user's last socket left (everywhere). */
-  async disconnected(userId: string): Promise<Presence> {
-    await this.kv.set(lastSeenKey(userId), this.isoNow(), LAST_SEEN_TTL_MS);
+  /** The user's last socket left (everywhere) at `leftAt` (ms). */
+  async disconnected(userId: string, leftAt = this.now()): Promise<Presence> {
+    await this.kv.set(lastSeenKey(userId), new Date(leftAt).toISOString(), LAST_SEEN_TTL_MS);
     await this.kv.del(onlineKey(userId));
     return this.get(userId);
   }

@@ -98,3 +98,24 @@ for (const kvKind of ['memory', 'redis'] as const) {
     });
   });
 }
+
+describe('presence over socket.io, shutdown', () => {
+  let server: SocketTestApp;
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('a closing server drops its pending offline checks: nothing runs on the closed app', async () => {
+    server = await startSocketApp({}, { chat: { offlineGraceMs: 300 } });
+    const alice = await server.signUp(`alice${randomUUID().slice(0, 8)}`);
+    const presence = server.app.presence;
+    const socket = await server.connect(alice.token);
+    await waitFor(async () => (await presence.get(alice.user.id)).status === 'online', { what: 'online' });
+    socket.disconnect();
+    await waitFor(async () => (await server.app.io.in(`user:${alice.user.id}`).fetchSockets()).length === 0, { what: 'socket gone' });
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The in-memory store outlives the app here: a check that had run would have taken alice offline.
+    expect(await presence.get(alice.user.id)).toMatchObject({ status: 'online' });
+  });
+});

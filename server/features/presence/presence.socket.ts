@@ -56,15 +56,21 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
     return next;
   };
 
-  const checkOffline = (userId: string) =>
+  const checkOffline = (userId: string, leftAt: number) =>
     serialize(userId, () =>
       guard('disconnect', async () => {
-        // Any socket still in the user's room, on any instance, is another tab or a reconnect.
+        // Any socket still in the user's room, on any instance, is another tab or a reconnect. (One that
+        // arrives on another instance while this asks is put right by that instance's next heartbeat.)
         const remaining = await io.in(userRoom(userId)).fetchSockets();
         if (remaining.length > 0) return;
-        await broadcast(await presence.disconnected(userId));
+        await broadcast(await presence.disconnected(userId, leftAt));
       }),
     );
+  const heartbeat = (userId: string) =>
+    guard('heartbeat', async () => {
+      const revived = await presence.heartbeat(userId);
+      if (revived) await broadcast(revived);
+    });
 
   io.on('connection', (socket: TypedSocket) => {
     const userId = socket.data.user.id;
@@ -73,7 +79,7 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
     const local = heartbeats.get(userId);
     if (local) local.sockets += 1;
     else {
-      const timer = setInterval(() => void guard('heartbeat', () => presence.heartbeat(userId)), interval);
+      const timer = setInterval(() => void heartbeat(userId), interval);
       timer.unref();
       heartbeats.set(userId, { sockets: 1, timer });
     }
@@ -92,9 +98,10 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
         heartbeats.delete(userId);
       }
       clearTimeout(pendingOffline.get(userId));
+      const leftAt = Date.now();
       const timer = setTimeout(() => {
         pendingOffline.delete(userId);
-        void checkOffline(userId);
+        void checkOffline(userId, leftAt);
       }, offlineGraceMs ?? OFFLINE_GRACE_MS);
       timer.unref();
       pendingOffline.set(userId, timer);

@@ -4,7 +4,6 @@ import type { ApiClient } from '../../lib/api';
 import type { HlsInfo, StreamUrl, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
 
-/** How the current track reaches the <audio> element. */
 /** hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. */
 let hlsJs: Promise<typeof HlsJs> | undefined;
 const loadHlsJs = () =>
@@ -13,6 +12,7 @@ const loadHlsJs = () =>
     throw error;
   }));
 
+/** How the current track reaches the <audio> element. */
 type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
 
 export interface PlayerState {
@@ -139,7 +139,8 @@ export class PlayerEngine {
     if (info?.hls_available && info.master_url) {
       this.scheduleRenewal(info, generation);
       // A failed chunk load (say, the server was updated under an open page) leaves native HLS or the original.
-      const lib = this.options.mseSupported === false ? null : await loadHlsJs().catch(() => null);
+      const mse = this.options.mseSupported ?? ('MediaSource' in window || 'ManagedMediaSource' in window);
+      const lib = mse ? await loadHlsJs().catch(() => null) : null;
       if (generation !== this.generation) return;
       if (lib && (this.options.mseSupported ?? lib.default.isSupported())) return this.startHls(lib, info.master_url, startAt, autoplay, generation);
       if (this.audio.canPlayType('application/vnd.apple.mpegurl')) {
@@ -147,7 +148,7 @@ export class PlayerEngine {
         this.audio.src = this.absolute(info.master_url);
         return this.startAudio(startAt, autoplay);
       }
-      if (!lib && this.options.mseSupported !== false) fallbackReason = 'The HLS player could not load';
+      if (mse && !lib) fallbackReason = 'The HLS player could not load';
     }
     await this.playOriginal(startAt, autoplay, generation, fallbackReason);
   }
