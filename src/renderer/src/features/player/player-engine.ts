@@ -1,5 +1,4 @@
 import type * as HlsJs from 'hls.js';
-import type { default as Hls, ErrorData } from 'hls.js';
 import type { ApiClient } from '../../lib/api';
 import type { HlsInfo, StreamUrl, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
@@ -71,7 +70,7 @@ export interface PlayerEngineOptions {
 export class PlayerEngine {
   private state: PlayerState = initialPlayerState;
   private readonly listeners = new Set<() => void>();
-  private hls: Hls | null = null;
+  private hls: HlsJs.default | null = null;
   private streamToken: string | null = null;
   private renewTimer: number | undefined;
   /** Bumped on each load so late answers for an older track are ignored. */
@@ -188,7 +187,7 @@ export class PlayerEngine {
     hls.attachMedia(this.audio);
   }
 
-  private async onHlsError({ ErrorTypes, ErrorDetails }: typeof HlsJs, data: ErrorData, generation: number) {
+  private async onHlsError({ ErrorTypes, ErrorDetails }: typeof HlsJs, data: HlsJs.ErrorData, generation: number) {
     const status = data.response?.code;
     if (data.type === ErrorTypes.NETWORK_ERROR && (status === 401 || status === 403)) {
       // The stream token lapsed (sleep, clock skew): renew it and carry on from where we were.
