@@ -236,6 +236,27 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('a dropped connection recovers its state: messages sent meanwhile arrive once, in order', async () => {
+      const received: string[] = [];
+      bobSocket.on('message:new', (message) => received.push(message.content));
+      const send = (content: string) => aliceSocket.emitWithAck('message:send', { room_id: DEFAULT_ROOM_ID, client_id: randomUUID(), content });
+      expectOk(await send('before'));
+      await waitFor(() => received.includes('before'), { what: 'before' });
+
+      // The network drops under bob (no disconnect packet): the client reconnects by itself.
+      const reconnected = new Promise((resolve) => bobSocket.io.once('reconnect', resolve));
+      bobSocket.io.engine.close();
+      await waitFor(async () => (await server.app.io.in(`user:${bob.id}`).fetchSockets()).length === 0, { what: 'bob gone' });
+      expectOk(await send('while away 1'));
+      expectOk(await send('while away 2'));
+      await reconnected;
+      await waitFor(() => received.includes('while away 2'), { what: 'missed messages' });
+      expect(bobSocket.recovered).toBe(true);
+      expectOk(await send('after'));
+      await waitFor(() => received.includes('after'), { what: 'after' });
+      expect(received).toEqual(['before', 'while away 1', 'while away 2', 'after']);
+    });
+
     it('typing is relayed to the room, never stored, and rate limited', async () => {
       const typing = nextEvent(bobSocket, 'typing');
       expectOk(await aliceSocket.emitWithAck('typing', { room_id: DEFAULT_ROOM_ID }));
