@@ -42,6 +42,11 @@ const USERS = 50;
 const RUNS = 100;
 const SCAN_RUNS = 10;
 const WARMUP_RUNS = 5;
+/**
+ * Messages sent through the app's own insert just before the queries, and removed after: a live chat's
+ * newest rows are not vacuumed yet (a search must not depend on a freshly vacuumed table).
+ */
+const LIVE_MESSAGES = 2000;
 if (!Number.isInteger(MESSAGES) || MESSAGES < 1000) throw new Error('--messages expects an integer ≥ 1000');
 if (ONLY !== undefined && ONLY !== 'sqlite' && ONLY !== 'postgres') throw new Error('--only expects sqlite or postgres');
 
@@ -214,8 +219,36 @@ async function postgresScanSession(url: string): Promise<pg.Client> {
   return client;
 }
 
+/** The live messages go to every room in turn, from a sequence of their own (the cached data stays as generated). */
+async function sendLiveMessages(repo: ChatRepository): Promise<void> {
+  random = mulberry32(99);
+  const now = new Date().toISOString();
+  for (let i = 0; i < LIVE_MESSAGES; i++) {
+    const message = { id: randomUUID(), room_id: roomIds[i % ROOMS]!, user_id: userIds[i % USERS]!, client_id: `live-${i}`, content: messageText() };
+    await repo.insertMessage({ ...message, track_id: null, track_time_s: null, created_at: now });
+  }
+}
+
+/** Takes the live messages out again (also those of a run that stopped halfway), so cached data is reused as it was. */
+async function removeLiveMessages(database: Database): Promise<void> {
+  await sql`delete from messages where client_id like 'live-%'`.execute(database.db);
+  await sql`update rooms set last_seq = m.last from (select room_id, max(seq) as last from messages group by room_id) m where m.room_id = rooms.id`.execute(database.db);
+  // Without ANALYZE: new statistics would be a new sample, and could move the search's choice between runs.
+  if (database.dialect === 'postgres') await sql`vacuum messages`.execute(database.db);
+}
+
 async function measure(dialect: 'sqlite' | 'postgres', database: Database, postgresUrl?: string): Promise<Row[]> {
   const repo = new ChatRepository(database.db, dialect);
+  await removeLiveMessages(database);
+  await sendLiveMessages(repo);
+  try {
+    return await measureQueries(dialect, database, repo, postgresUrl);
+  } finally {
+    await removeLiveMessages(database);
+  }
+}
+
+async function measureQueries(dialect: 'sqlite' | 'postgres', database: Database, repo: ChatRepository, postgresUrl?: string): Promise<Row[]> {
   const scanSession = postgresUrl !== undefined ? await postgresScanSession(postgresUrl) : undefined;
   const runScan = async (query: RawBuilder<unknown>) => {
     if (!scanSession) return void (await query.execute(database.db));

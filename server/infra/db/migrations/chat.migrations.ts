@@ -158,6 +158,16 @@ const postgresMigrations: Record<string, Migration> = {
       await sql`drop index messages_search_idx`.execute(db);
     },
   },
+  '0008_chat_room_terms_direct': {
+    async up(db: Kysely<unknown>) {
+      // GIN's fast update parks new entries in a pending list that every index scan reads in full until
+      // (auto)vacuum merges it, and the search scans the index once per room: with 3,000 unvacuumed new
+      // messages (under a third of the 4 MB list) a phrase across 20 rooms took 18 ms instead of 2.6.
+      // Writing each message's keys straight into the index costs ~0.06 ms more per message.
+      await sql`alter index messages_room_terms_idx set (fastupdate = off)`.execute(db);
+      await sql`select gin_clean_pending_list('messages_room_terms_idx'::regclass)`.execute(db);
+    },
+  },
 };
 
 async function insertDefaultRoom(db: Kysely<unknown>) {

@@ -1,0 +1,38 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from '../../../test/support/dialects.js';
+
+describeEachDialect(
+  'PostgreSQL statements',
+  (ctx) => {
+    it('queries with parameters run as named prepared statements, parsed once per connection', async () => {
+      const prepared = await ctx.database.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 3; i++) await trx.selectFrom('rooms').select('name').where('id', '=', `room-${i}`).execute();
+        return sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(trx);
+      });
+      const statements = prepared.rows.map((row) => row.statement);
+      expect(statements.filter((statement) => /from "rooms" where "id" = \$1/.test(statement))).toHaveLength(1);
+    });
+
+    it('a schema change that alters a prepared query’s columns (another instance migrating) does not break it', async () => {
+      const db = ctx.database.db;
+      const room = () => db.selectFrom('rooms').selectAll().where('name', '=', 'General').executeTakeFirstOrThrow();
+      // Every pooled connection prepares the query first.
+      await Promise.all(Array.from({ length: 10 }, room));
+      const other = new pg.Client({ connectionString: (ctx.database as { url?: string }).url! });
+      await other.connect();
+      await other.query('alter table rooms add column topic text');
+      await other.end();
+      const after = await Promise.all(Array.from({ length: 10 }, room));
+      for (const row of after) expect(row).toHaveProperty('topic', null);
+    });
+
+    it('the search index takes new messages directly, without a pending list that every search would read', async () => {
+      const { rows } = await sql<{ options: string[] | null }>`
+        select reloptions as options from pg_class where relname = 'messages_room_terms_idx'`.execute(ctx.database.db);
+      expect(rows[0]?.options).toContain('fastupdate=off');
+    });
+  },
+  ['postgres'],
+);
