@@ -479,10 +479,16 @@ export class ChatRepository {
       // exact room check (the keys hold a prefix of the room id) is written `room_id || ''` so that no
       // index serves it: the planner would AND the room btree's bitmap in, reading all of a room's
       // entries to narrow a handful of rows, because it counts the room twice (keys and room_id).
+      // The room's keys are what veza_room_query builds, written out here: a call of that function runs a
+      // subquery of its own, 0.3 ms for 20 rooms (a fifth of a phrase's index scans), while the helpers
+      // it uses are plain expressions PostgreSQL inlines.
       newestMatches = sql`select m.num, m.tsv from unnest(${roomIds}::text[]) as r(room)
           cross join lateral (
+            select (select string_agg(veza_tsquery_operand(veza_room_key(r.room, w.lexeme)), ' & ')
+                    from unnest(to_tsvector('simple', ${text})) w)::tsquery as keys) k
+          cross join lateral (
             select m.num, m.tsv from messages m, ${query} q
-            where veza_room_terms(m.room_id, m.tsv) @@ veza_room_query(r.room, to_tsvector('simple', ${text}))
+            where veza_room_terms(m.room_id, m.tsv) @@ k.keys
               and (m.room_id || '') = r.room and m.deleted_at is null and m.tsv @@ q
             offset 0) m
           order by m.num desc limit ${fetchLimit}`;
