@@ -290,6 +290,9 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
       expect(await found([mine], "it's"), path).toEqual(["it's my riff"]);
       expect(await found([mine, other], '"back\\slash"'), path).toEqual(['back\\slash riff']);
       expect(await found([mine, other], "' \\ '' \\\\"), path).toEqual([]);
+      // Past a few rooms PostgreSQL's walk goes along the primary key instead of merging the rooms.
+      const many = [mine, other, ...Array.from({ length: 38 }, () => randomUUID())];
+      expect(await found(many, 'riff'), path).toEqual(['back\\slash riff', "it's my riff", 'riff']);
     }
   });
 
@@ -340,17 +343,20 @@ describe('PostgreSQL: walk newest first or go through the index', () => {
 
   it('walks for a word in most messages, goes through the index for rarer words and phrases', () => {
     const bench = { totalRows: 1_000_000, window: 200 };
-    // 20 of 200 rooms (100,000 messages): 3,100 rows walked beat 65,000 fetched.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 100_000, oneRoom: false })).toBe(true);
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 5000, oneRoom: true })).toBe(true);
-    // A phrase in 1% of messages: 1,000 fetched beat 100,000 walked.
-    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 100_000, oneRoom: false })).toBe(false);
-    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 5000, oneRoom: true })).toBe(false);
-    // The same common word in a few small rooms: the walk would cross the whole table for them.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 300, oneRoom: false })).toBe(false);
+    // 20 of 200 rooms (100,000 messages): 310 rows walked through the rooms' own indexes beat 65,000 fetched.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 100_000, rooms: 20 })).toBe(true);
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 5000, rooms: 1 })).toBe(true);
+    // A phrase in 1% of messages: 1,000 fetched beat 20,000 walked.
+    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 100_000, rooms: 20 })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 5000, rooms: 1 })).toBe(false);
+    // A common word in a few small rooms: their own indexes hold only their rows.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 3000, rooms: 3 })).toBe(true);
+    // In 40 small rooms (one branch per room is too many) the walk crosses the whole table for them.
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 3000, rooms: 40 })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 500_000, rooms: 40 })).toBe(true);
     // Empty rooms, or no statistics: the index.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 0, oneRoom: false })).toBe(false);
-    expect(walkIsCheaper({ ...bench, share: 0, roomRows: 100_000, oneRoom: false })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 0, rooms: 20 })).toBe(false);
+    expect(walkIsCheaper({ ...bench, share: 0, roomRows: 100_000, rooms: 20 })).toBe(false);
   });
 });
 
@@ -369,6 +375,32 @@ describeEachDialect(
         const phrase = await repo.search([room], parseSearch('"blue one"'), { limit: 10, offset: 0 });
         expect(phrase.rows.map((row) => row.content)).toEqual(["a blue one, it's"]);
       }
+    });
+
+    it('a walk across a few rooms keeps one plan per connection instead of planning a branch per room each time', async () => {
+      const userId = await seedUser(ctx.database, 'walker');
+      const rooms = Array.from({ length: 5 }, () => randomUUID());
+      const writer = new ChatRepository(ctx.database.db, ctx.dialect);
+      for (const room of rooms) await writer.createRoom({ id: room, name: room, created_by: userId, created_at: new Date().toISOString() });
+      for (const [i, room] of rooms.entries()) await writer.insertMessage(message(room, userId, `riff number ${i}`));
+      // Statistics that tell the rooms and words apart: one busy room, and 'riff' in most messages. A plan
+      // made for the values at hand would then look cheaper than the generic one, and be made every time.
+      await sql`insert into messages (id, room_id, user_id, client_id, seq, content, created_at)
+        select gen_random_uuid()::text, ${rooms[0]}, ${userId}, 'bulk-' || i, i + 1, 'riff bulk ' || i, now()
+        from generate_series(1, 3000) i`.execute(ctx.database.db);
+      await sql`analyze messages`.execute(ctx.database.db);
+      // One connection throughout: prepared statements and their plans belong to a connection.
+      const statements = await ctx.database.db.connection().execute(async (connection) => {
+        const repo = new ChatRepository(connection, ctx.dialect, { path: 'other' });
+        // Different words and rooms each time: the plan must not depend on them.
+        for (let i = 0; i < 8; i++) await repo.search(i % 2 ? rooms : rooms.toReversed(), parseSearch(i % 3 ? 'riff' : 'number'), { limit: 5, offset: 0 });
+        const found = await repo.search(rooms, parseSearch('number'), { limit: 5, offset: 0 });
+        expect(found.total).toBe(5);
+        return (await sql<{ generic: number }>`
+          select generic_plans as generic from pg_prepared_statements where statement like '%union all%'`.execute(connection)).rows;
+      });
+      expect(statements).toHaveLength(1);
+      expect(Number(statements[0]!.generic)).toBeGreaterThan(0);
     });
 
     it('lets ANALYZE (autovacuum, pg_restore) evaluate the index with an empty search_path', async () => {

@@ -79,6 +79,12 @@ const SQLITE_RARE_MATCHES = 2000;
  */
 const WALK_ROW_COST = 0.25;
 
+/**
+ * PostgreSQL: up to this many rooms, the walk merges the rooms' own indexes (one branch per room in the
+ * statement); beyond, it walks the primary key, where the rooms' messages are then a large share anyway.
+ */
+const MERGED_WALK_MAX_ROOMS = 32;
+
 export interface SearchTuning {
   /** How many of the newest matches a search ranks (tests make it small). */
   rankWindow?: number;
@@ -115,14 +121,15 @@ export function matchShare(stats: Pick<TermStatistics, 'frequencies' | 'unlisted
 /**
  * Is walking the rooms' messages newest first (stopping at the window) cheaper than fetching every match
  * through the index and sorting them? The index path reads all `share × roomRows` matches. The walk reads
- * `window / share` rows in one room (its (room_id, seq) index holds only that room); across rooms it walks
- * the primary key, where the rooms' messages are `roomRows / totalRows` of the rows. A word in 65% of
- * messages: 3,100 rows walked instead of 65,000 fetched in 20 of 200 rooms; a phrase in 1%: 1,000 fetched
- * instead of 100,000 walked.
+ * `window / share` of the rooms' rows through their own indexes (one room, or up to
+ * MERGED_WALK_MAX_ROOMS merged); across more rooms it walks the primary key, where the rooms' messages
+ * are `roomRows / totalRows` of the rows. A word in 65% of messages: 310 rows walked instead of 65,000
+ * fetched in 20 of 200 rooms; a phrase in 1%: 1,000 fetched instead of 20,000 walked.
  */
-export function walkIsCheaper(c: { share: number; roomRows: number; totalRows: number; oneRoom: boolean; window: number }): boolean {
+export function walkIsCheaper(c: { share: number; roomRows: number; totalRows: number; rooms: number; window: number }): boolean {
   if (!(c.share > 0) || c.roomRows <= 0) return false;
-  const walked = c.oneRoom ? c.window / c.share : c.window / (c.share * Math.min(1, c.roomRows / Math.max(1, c.totalRows)));
+  const roomsOwnRows = c.rooms <= MERGED_WALK_MAX_ROOMS ? 1 : Math.min(1, c.roomRows / Math.max(1, c.totalRows));
+  const walked = c.window / (c.share * roomsOwnRows);
   return walked * WALK_ROW_COST < c.share * c.roomRows;
 }
 
@@ -461,17 +468,31 @@ export class ChatRepository {
     if (await this.postgresWalk(roomIds, search)) {
       // The walk: the rooms' rows newest first, each checked, until window + 1 match. One room: its
       // (room_id, seq) index (seqs are taken under the room's row lock, so seq orders like num there).
-      // Across rooms: the primary key, and most rows walked are other rooms'. The CASE makes PostgreSQL
-      // check the room before the words: left to itself it orders a row's conditions by estimated cost
-      // and matched every walked row's tsvector first (20% of the walk's time).
-      newestMatches =
-        roomIds.length === 1
-          ? sql`select m.num, m.tsv from messages m, ${query} q
-                where m.room_id = ${roomIds[0]} and m.deleted_at is null and m.tsv @@ q
-                order by m.seq desc limit ${fetchLimit}`
-          : sql`select m.num, m.tsv from messages m, ${query} q
-                where m.deleted_at is null and case when m.room_id = any(${roomIds}) then m.tsv @@ q else false end
-                order by m.num desc limit ${fetchLimit}`;
+      if (roomIds.length === 1) {
+        newestMatches = sql`select m.num, m.tsv from messages m, ${query} q
+          where m.room_id = ${roomIds[0]} and m.deleted_at is null and m.tsv @@ q
+          order by m.seq desc limit ${fetchLimit}`;
+      } else if (roomIds.length <= MERGED_WALK_MAX_ROOMS) {
+        // A few rooms: each room's (room_id, num) index newest first, merged (Merge Append), so only the
+        // rooms' own rows are read. Every value goes in as `(select $n)`, which the planner cannot
+        // estimate from: its plan is the same whatever they hold, so after five searches a connection keeps
+        // the generic plan instead of planning a branch per room on every search (2 ms for 20 rooms,
+        // four times the search). Window sizes are the server's, written as literals for the same reason.
+        const branches = roomIds.map(
+          (room) => sql`(select m.num, m.tsv from messages m
+            where m.room_id = (select ${room}::text) and m.deleted_at is null and m.tsv @@ (select ${query})
+            order by m.num desc limit ${sql.lit(fetchLimit)})`,
+        );
+        newestMatches = sql`select num, tsv from (${sql.join(branches, sql` union all `)}) rooms
+          order by num desc limit ${sql.lit(fetchLimit)}`;
+      } else {
+        // Many rooms: the primary key, where most rows walked are other rooms'. The CASE makes PostgreSQL
+        // check the room before the words: left to itself it orders a row's conditions by estimated cost
+        // and matched every walked row's tsvector first (20% of the walk's time).
+        newestMatches = sql`select m.num, m.tsv from messages m, ${query} q
+          where m.deleted_at is null and case when m.room_id = any(${roomIds}) then m.tsv @@ q else false end
+          order by m.num desc limit ${fetchLimit}`;
+      }
     } else {
       // The index, one room at a time: its keys are `<room>:<word>`, so each room's scan reads only that
       // room's posting lists (one scan for all rooms evaluates every room's keys on every candidate, and
@@ -518,7 +539,7 @@ export class ChatRepository {
     const stats = await this.postgresTermStatistics();
     const share = matchShare(stats, search);
     if (share === undefined) return false;
-    const choice = { share, totalRows: stats.rows, oneRoom: roomIds.length === 1, window: this.rankWindow };
+    const choice = { share, totalRows: stats.rows, rooms: roomIds.length, window: this.rankWindow };
     // The walk gains with the rooms' size: if it loses even with every message in the rooms, it loses.
     if (!walkIsCheaper({ ...choice, roomRows: stats.rows })) return false;
     return walkIsCheaper({ ...choice, roomRows: await this.postgresRoomRows(roomIds) });

@@ -168,6 +168,13 @@ const postgresMigrations: Record<string, Migration> = {
       await sql`select gin_clean_pending_list('messages_room_terms_idx'::regclass)`.execute(db);
     },
   },
+  '0009_chat_room_num': {
+    async up(db: Kysely<unknown>) {
+      // Each room's live messages in num order: a search for a common word across a few rooms merges
+      // these newest first and reads only the rooms' own rows (the primary key walked every room's).
+      await sql`create index messages_room_num_idx on messages (room_id, num) where deleted_at is null`.execute(db);
+    },
+  },
 };
 
 async function insertDefaultRoom(db: Kysely<unknown>) {
