@@ -377,6 +377,29 @@ describeEachDialect(
       }
     });
 
+    it('a walk stops where the words turned out rarer than server-wide, and the index finds the older matches', async () => {
+      const userId = await seedUser(ctx.database, 'reacher');
+      const [busy, quiet, calm] = [randomUUID(), randomUUID(), randomUUID()];
+      const writer = new ChatRepository(ctx.database.db, ctx.dialect);
+      for (const room of [busy, quiet, calm]) await writer.createRoom({ id: room, name: room, created_by: userId, created_at: new Date().toISOString() });
+      // 'riff' is in two thirds of all messages, but in the quiet rooms only in their 3 oldest of 103 each.
+      const bulk = (room: string, from: number, count: number, content: string) => sql`
+        insert into messages (id, room_id, user_id, client_id, seq, content, created_at)
+        select gen_random_uuid()::text, ${room}, ${userId}, gen_random_uuid()::text, ${from} + i, ${content} || ' ' || i, now()
+        from generate_series(1, ${count}::int) i`.execute(ctx.database.db);
+      for (const room of [quiet, calm]) {
+        await bulk(room, 0, 3, 'old riff');
+        await bulk(room, 3, 100, 'something else');
+      }
+      await bulk(busy, 0, 400, 'riff busy');
+      await sql`update rooms set last_seq = m.last from (select room_id, max(seq) as last from messages group by room_id) m where m.room_id = rooms.id`.execute(ctx.database.db);
+      await sql`analyze messages`.execute(ctx.database.db);
+      const found = await new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow: 5 }).search([quiet, calm], parseSearch('riff'), { limit: 10, offset: 0 });
+      expect(found.rows.map((row) => row.content)).toHaveLength(5);
+      for (const row of found.rows) expect(row.content).toMatch(/^old riff [123]$/);
+      expect(found).toMatchObject({ total: 5, totalCapped: true });
+    });
+
     it('a walk across a few rooms keeps one plan per connection instead of planning a branch per room each time', async () => {
       const userId = await seedUser(ctx.database, 'walker');
       const rooms = Array.from({ length: 5 }, () => randomUUID());

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Message, Room, RoomMember } from '../../../src/shared/chat.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { SqlDialect } from '../../infra/db/database.js';
@@ -84,6 +84,13 @@ const WALK_ROW_COST = 0.25;
  * statement); beyond, it walks the primary key, where the rooms' messages are then a large share anyway.
  */
 const MERGED_WALK_MAX_ROOMS = 32;
+
+/**
+ * PostgreSQL: how far back a walk goes, as a multiple of how far it expects to go for the window's
+ * matches (from the words' share server-wide). In rooms where the words are rarer than that, it stops
+ * there and the index answers instead.
+ */
+const WALK_REACH = 4;
 
 export interface SearchTuning {
   /** How many of the newest matches a search ranks (tests make it small). */
@@ -461,59 +468,79 @@ export class ChatRepository {
   private async searchPostgres(roomIds: string[], search: ParsedSearch, page: { limit: number; offset: number }): Promise<SearchPage> {
     const text = search.words.join(' ');
     const query = search.isPhrase ? sql`phraseto_tsquery('simple', ${text})` : sql`plainto_tsquery('simple', ${text})`;
-    const fetchLimit = this.rankWindow + 1;
-    // The rooms' live matches, newest first, window + 1 of them: their num and tsv only (what ranking
-    // needs), so sorting and ranking handle small rows; the page's full rows are fetched at the end.
-    let newestMatches;
-    if (await this.postgresWalk(roomIds, search)) {
-      // The walk: the rooms' rows newest first, each checked, until window + 1 match. One room: its
-      // (room_id, seq) index (seqs are taken under the room's row lock, so seq orders like num there).
-      if (roomIds.length === 1) {
-        newestMatches = sql`select m.num, m.tsv from messages m, ${query} q
-          where m.room_id = ${roomIds[0]} and m.deleted_at is null and m.tsv @@ q
-          order by m.seq desc limit ${fetchLimit}`;
-      } else if (roomIds.length <= MERGED_WALK_MAX_ROOMS) {
-        // A few rooms: each room's (room_id, num) index newest first, merged (Merge Append), so only the
-        // rooms' own rows are read. Every value goes in as `(select $n)`, which the planner cannot
-        // estimate from: its plan is the same whatever they hold, so after five searches a connection keeps
-        // the generic plan instead of planning a branch per room on every search (2 ms for 20 rooms,
-        // four times the search). Window sizes are the server's, written as literals for the same reason.
-        const branches = roomIds.map(
-          (room) => sql`(select m.num, m.tsv from messages m
-            where m.room_id = (select ${room}::text) and m.deleted_at is null and m.tsv @@ (select ${query})
-            order by m.num desc limit ${sql.lit(fetchLimit)})`,
-        );
-        newestMatches = sql`select num, tsv from (${sql.join(branches, sql` union all `)}) rooms
-          order by num desc limit ${sql.lit(fetchLimit)}`;
-      } else {
-        // Many rooms: the primary key, where most rows walked are other rooms'. The CASE makes PostgreSQL
-        // check the room before the words: left to itself it orders a row's conditions by estimated cost
-        // and matched every walked row's tsvector first (20% of the walk's time).
-        newestMatches = sql`select m.num, m.tsv from messages m, ${query} q
-          where m.deleted_at is null and case when m.room_id = any(${roomIds}) then m.tsv @@ q else false end
-          order by m.num desc limit ${fetchLimit}`;
-      }
-    } else {
-      // The index, one room at a time: its keys are `<room>:<word>`, so each room's scan reads only that
-      // room's posting lists (one scan for all rooms evaluates every room's keys on every candidate, and
-      // planning a branch per room costs more than the scans). `offset 0` keeps the per-room loop. The
-      // exact room check (the keys hold a prefix of the room id) is written `room_id || ''` so that no
-      // index serves it: the planner would AND the room btree's bitmap in, reading all of a room's
-      // entries to narrow a handful of rows, because it counts the room twice (keys and room_id).
-      // The room's keys are what veza_room_query builds, written out here: a call of that function runs a
-      // subquery of its own, 0.3 ms for 20 rooms (a fifth of a phrase's index scans), while the helpers
-      // it uses are plain expressions PostgreSQL inlines.
-      newestMatches = sql`select m.num, m.tsv from unnest(${roomIds}::text[]) as r(room)
-          cross join lateral (
-            select (select string_agg(veza_tsquery_operand(veza_room_key(r.room, w.lexeme)), ' & ')
-                    from unnest(to_tsvector('simple', ${text})) w)::tsquery as keys) k
-          cross join lateral (
-            select m.num, m.tsv from messages m, ${query} q
-            where veza_room_terms(m.room_id, m.tsv) @@ k.keys
-              and (m.room_id || '') = r.room and m.deleted_at is null and m.tsv @@ q
-            offset 0) m
-          order by m.num desc limit ${fetchLimit}`;
+    const walk = await this.postgresWalk(roomIds, search);
+    if (walk) {
+      const walked = await this.rankPostgres(this.walkedMatches(roomIds, query, walk.reach), query, page);
+      // More matches than the window: the walk's are the newest. Fewer: its reach may have cut older ones off.
+      if (walked.totalCapped || walk.reach === null) return walked;
     }
+    return this.rankPostgres(this.indexedMatches(roomIds, text, query), query, page);
+  }
+
+  /**
+   * The walk: the rooms' rows newest first, each checked, until window + 1 match, going back at most
+   * `reach` seqs (one room) or nums (across rooms): a room where the word is rare must not be read to
+   * its first message.
+   */
+  private walkedMatches(roomIds: string[], query: RawBuilder<unknown>, reach: number | null) {
+    const fetchLimit = this.rankWindow + 1;
+    if (roomIds.length === 1) {
+      // Its (room_id, seq) index: seqs are taken under the room's row lock, so seq orders like num there.
+      const reached = reach === null ? sql`` : sql`and m.seq > (select r.last_seq - ${reach} from rooms r where r.id = ${roomIds[0]})`;
+      return sql`select m.num, m.tsv from messages m, ${query} q
+        where m.room_id = ${roomIds[0]} and m.deleted_at is null and m.tsv @@ q ${reached}
+        order by m.seq desc limit ${fetchLimit}`;
+    }
+    const reached = reach === null ? sql`` : sql`and m.num > (select max(num) - ${reach} from messages)`;
+    if (roomIds.length <= MERGED_WALK_MAX_ROOMS) {
+      // A few rooms: each room's (room_id, num) index newest first, merged (Merge Append), so only the
+      // rooms' own rows are read. The rooms and words go in as `(select $n)`, which the planner cannot
+      // estimate from: its plan is the same whatever they hold, so after five searches a connection keeps
+      // the generic plan instead of planning a branch per room on every search (2 ms for 20 rooms, four
+      // times the search). The window is the server's, written as a literal for the same reason.
+      const branches = roomIds.map(
+        (room) => sql`(select m.num, m.tsv from messages m
+          where m.room_id = (select ${room}::text) and m.deleted_at is null and m.tsv @@ (select ${query}) ${reached}
+          order by m.num desc limit ${sql.lit(fetchLimit)})`,
+      );
+      return sql`select num, tsv from (${sql.join(branches, sql` union all `)}) rooms order by num desc limit ${sql.lit(fetchLimit)}`;
+    }
+    // Many rooms: the primary key, where most rows walked are other rooms'. The CASE makes PostgreSQL
+    // check the room before the words: left to itself it orders a row's conditions by estimated cost and
+    // matched every walked row's tsvector first (20% of the walk's time).
+    return sql`select m.num, m.tsv from messages m, ${query} q
+      where m.deleted_at is null and case when m.room_id = any(${roomIds}) then m.tsv @@ q else false end ${reached}
+      order by m.num desc limit ${fetchLimit}`;
+  }
+
+  /**
+   * The index, one room at a time: its keys are `<room>:<word>`, so each room's scan reads only that
+   * room's posting lists (one scan for all rooms evaluates every room's keys on every candidate, and
+   * planning a branch per room costs more than the scans). `offset 0` keeps the per-room loop. The exact
+   * room check (the keys hold a prefix of the room id) is written `room_id || ''` so that no index serves
+   * it: the planner would AND a room btree's bitmap in, reading all of a room's entries to narrow a
+   * handful of rows, because it counts the room twice (keys and room_id). Each room's keys are built
+   * here from helpers PostgreSQL inlines: a SQL function building them (veza_room_query, migration 0007,
+   * dropped by 0009) ran a subquery per call, 0.3 ms for 20 rooms, a fifth of a phrase's index scans.
+   */
+  private indexedMatches(roomIds: string[], text: string, query: RawBuilder<unknown>) {
+    return sql`select m.num, m.tsv from unnest(${roomIds}::text[]) as r(room)
+      cross join lateral (
+        select (select string_agg(veza_tsquery_operand(veza_room_key(r.room, w.lexeme)), ' & ')
+                from unnest(to_tsvector('simple', ${text})) w)::tsquery as keys) k
+      cross join lateral (
+        select m.num, m.tsv from messages m, ${query} q
+        where veza_room_terms(m.room_id, m.tsv) @@ k.keys
+          and (m.room_id || '') = r.room and m.deleted_at is null and m.tsv @@ q
+        offset 0) m
+      order by m.num desc limit ${this.rankWindow + 1}`;
+  }
+
+  /**
+   * Ranks the rooms' newest live matches (at most window + 1, as `(num, tsv)` rows: what ranking needs,
+   * so sorting and ranking handle small rows) and fetches the page's full rows at the end.
+   */
+  private async rankPostgres(newestMatches: RawBuilder<unknown>, query: RawBuilder<unknown>, page: { limit: number; offset: number }): Promise<SearchPage> {
     // ts_rank normalization 1 divides by the document length, like bm25, so a short exact match ranks first.
     // `found` counts at most window + 1 matches: above the window the total is capped, not counted.
     const { rows } = await sql<MessageRow & { found: number }>`
@@ -533,16 +560,23 @@ export class ChatRepository {
     return { rows: [], ...this.counted(Number(count.rows[0]?.found ?? 0)) };
   }
 
-  /** Walk newest first, or go through the index (see `walkIsCheaper`)? */
-  private async postgresWalk(roomIds: string[], search: ParsedSearch): Promise<boolean> {
-    if (this.path !== undefined) return this.path === 'other';
+  /**
+   * Walk newest first (see `walkIsCheaper`), or go through the index (undefined)? A walk reaches back
+   * WALK_REACH times as far as it expects to need, in seqs of the room or nums of the whole table; a
+   * forced walk (tests) has no limit.
+   */
+  private async postgresWalk(roomIds: string[], search: ParsedSearch): Promise<{ reach: number | null } | undefined> {
+    if (this.path !== undefined) return this.path === 'other' ? { reach: null } : undefined;
     const stats = await this.postgresTermStatistics();
     const share = matchShare(stats, search);
-    if (share === undefined) return false;
+    if (share === undefined) return undefined;
     const choice = { share, totalRows: stats.rows, rooms: roomIds.length, window: this.rankWindow };
     // The walk gains with the rooms' size: if it loses even with every message in the rooms, it loses.
-    if (!walkIsCheaper({ ...choice, roomRows: stats.rows })) return false;
-    return walkIsCheaper({ ...choice, roomRows: await this.postgresRoomRows(roomIds) });
+    if (!walkIsCheaper({ ...choice, roomRows: stats.rows })) return undefined;
+    const roomRows = await this.postgresRoomRows(roomIds);
+    if (!walkIsCheaper({ ...choice, roomRows })) return undefined;
+    const roomsShare = roomIds.length === 1 ? 1 : Math.min(1, roomRows / Math.max(1, stats.rows));
+    return { reach: Math.ceil((WALK_REACH * this.rankWindow) / (share * roomsShare)) };
   }
 
   /** Rooms' message counts (their last seq), remembered for a minute: they only guide the choice above. */

@@ -28,6 +28,22 @@ describeEachDialect(
       for (const row of after) expect(row).toHaveProperty('topic', null);
     });
 
+    it('a retried statement reports its own error, and a statement gone from the connection is parsed again', async () => {
+      const db = ctx.database.db;
+      const room = (id: string) => ({ id, name: id, created_by: null, created_at: new Date().toISOString(), last_seq: 0 });
+      const insert = (id: string) => db.insertInto('rooms').values(room(id)).returningAll().execute();
+      await Promise.all(['r1', 'r2', 'r3'].map(insert));
+      await sql`alter table rooms add column topic text`.execute(db);
+      // The retry after the schema change runs the insert for real: the duplicate is what the caller hears.
+      await expect(insert('r1')).rejects.toMatchObject({ code: '23505' });
+      await db.connection().execute(async (connection) => {
+        const byId = () => connection.selectFrom('rooms').select('name').where('id', '=', 'r2').executeTakeFirstOrThrow();
+        await byId();
+        await sql`deallocate all`.execute(connection);
+        expect(await byId()).toEqual({ name: 'r2' });
+      });
+    });
+
     it('the search index takes new messages directly, without a pending list that every search would read', async () => {
       const { rows } = await sql<{ options: string[] | null }>`
         select reloptions as options from pg_class where relname = 'messages_room_terms_idx'`.execute(ctx.database.db);

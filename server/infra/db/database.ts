@@ -99,37 +99,43 @@ const pgTypes = {
 /**
  * Named prepared statements, the PostgreSQL side of the statement cache above (pgx and asyncpg do the
  * same by default): each connection parses a query text once, and PostgreSQL may then reuse a generic
- * plan — only where it does not estimate it costlier than planning each call (plan_cache_mode auto), so
- * the search's walk keeps its custom plans. Planning was 30–40% of a search through the index.
+ * plan where it does not estimate it costlier than planning each call (plan_cache_mode auto). Planning
+ * was 30–40% of a search through the index.
  * The first `limit` distinct texts with parameters are named; others run unnamed (texts that vary, such
  * as `in ($1, $2…)` lists, cannot grow a connection's statements without bound).
  */
 function withPreparedStatements(pool: pg.Pool, limit = 1000): PostgresPool {
-  const names = new Map<string, string>();
-  // A schema change that alters a prepared query's result columns (another instance migrating) makes
-  // PostgreSQL refuse that statement from then on: a new generation renames every statement.
-  let generation = 0;
+  const statements = new Map<string, { id: number; version: number }>();
   const nameOf = (text: string): string | undefined => {
-    let name = names.get(text);
-    if (name === undefined && names.size < limit) names.set(text, (name = `v${names.size}`));
-    return name && `${name}g${generation}`;
+    let statement = statements.get(text);
+    if (statement === undefined && statements.size < limit) statements.set(text, (statement = { id: statements.size, version: 0 }));
+    return statement && `v${statement.id}_${statement.version}`;
   };
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
-  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
-    query: (async (text: string, values: unknown[]) => {
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    const query = async (text: string, parameters: readonly unknown[]): Promise<pg.QueryResult> => {
+      const values = [...parameters];
       const name = values.length > 0 ? nameOf(text) : undefined;
       if (name === undefined) return client.query(text, values);
       try {
         return await client.query({ name, text, values });
       } catch (error) {
-        if ((error as { code?: string }).code !== '0A000' || !/cached plan/.test((error as Error).message)) throw error;
-        generation += 1;
-        // Outside a transaction the renamed statement answers; inside one the transaction has failed already.
-        return await client.query({ name: nameOf(text), text, values }).catch(() => Promise.reject(error));
+        if (!isStalePreparedStatement(error)) throw error;
+        // The connection's statement of that name is unusable: the text gets a new name (once, whichever
+        // connection notices first) and runs again, parsed afresh.
+        const statement = statements.get(text)!;
+        if (name === `v${statement.id}_${statement.version}`) statement.version += 1;
+        try {
+          return await client.query({ name: nameOf(text), text, values });
+        } catch (retryError) {
+          // Inside a transaction the first error has failed it already; report that one, not the echo.
+          throw (retryError as { code?: string }).code === '25P02' ? error : retryError;
+        }
       }
-    }) as PostgresPoolClient['query'],
-    release: () => client.release(),
-  });
+    };
+    // Kysely's client type also has the cursor form of query, which the app does not use.
+    return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
+  };
   return {
     connect: async () => {
       const client = await pool.connect();
@@ -139,6 +145,16 @@ function withPreparedStatements(pool: pg.Pool, limit = 1000): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * A schema change altered the prepared query's result columns (another instance migrating: PostgreSQL
+ * refuses the statement from then on; `routine` is not translated, unlike the message), or the statement
+ * is gone (DEALLOCATE, DISCARD ALL from a pooler, or node-pg closing it after failing to send a value).
+ */
+function isStalePreparedStatement(error: unknown): boolean {
+  const { code, routine } = error as { code?: string; routine?: string };
+  return (code === '0A000' && routine === 'RevalidateCachedQuery') || code === '26000';
 }
 
 async function openPostgres(url: string, log: FastifyBaseLogger): Promise<Database> {
