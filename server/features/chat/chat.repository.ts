@@ -86,8 +86,8 @@ const WALK_ROW_COST = 0.25;
 const MERGED_WALK_MAX_ROOMS = 32;
 
 /**
- * PostgreSQL: how far back a walk goes, as a multiple of how far it expects to go for the window's
- * matches (from the words' share server-wide). In rooms where the words are rarer than that, it stops
+ * PostgreSQL: how many rows a walk reads at most, as a multiple of the rows it expects to need for the
+ * window's matches (from the words' share server-wide). Where the words are rarer than that, it stops
  * there and the index answers instead.
  */
 const WALK_REACH = 4;
@@ -133,11 +133,23 @@ export function matchShare(stats: Pick<TermStatistics, 'frequencies' | 'unlisted
  * are `roomRows / totalRows` of the rows. A word in 65% of messages: 310 rows walked instead of 65,000
  * fetched in 20 of 200 rooms; a phrase in 1%: 1,000 fetched instead of 20,000 walked.
  */
-export function walkIsCheaper(c: { share: number; roomRows: number; totalRows: number; rooms: number; window: number }): boolean {
+export function walkIsCheaper(c: WalkChoice): boolean {
   if (!(c.share > 0) || c.roomRows <= 0) return false;
-  const roomsOwnRows = c.rooms <= MERGED_WALK_MAX_ROOMS ? 1 : Math.min(1, c.roomRows / Math.max(1, c.totalRows));
-  const walked = c.window / (c.share * roomsOwnRows);
-  return walked * WALK_ROW_COST < c.share * c.roomRows;
+  return walkedRows(c) * WALK_ROW_COST < c.share * c.roomRows;
+}
+
+interface WalkChoice {
+  share: number;
+  roomRows: number;
+  totalRows: number;
+  rooms: number;
+  window: number;
+}
+
+/** The rows a walk expects to read for the window's matches: of each room's own, or along the primary key. */
+function walkedRows(c: WalkChoice): number {
+  const roomsShare = c.rooms <= MERGED_WALK_MAX_ROOMS ? 1 : Math.min(1, c.roomRows / Math.max(1, c.totalRows));
+  return c.window / (c.share * roomsShare);
 }
 
 interface PendingInsert {
@@ -478,39 +490,40 @@ export class ChatRepository {
   }
 
   /**
-   * The walk: the rooms' rows newest first, each checked, until window + 1 match, going back at most
-   * `reach` seqs (one room) or nums (across rooms): a room where the word is rare must not be read to
-   * its first message.
+   * The walk: the rooms' rows newest first, each checked, until window + 1 match, reading at most `reach`
+   * rows (of each room, or along the primary key): a room where the words are rare must not be read to
+   * its first message. A null reach (LIMIT NULL) reads on.
    */
   private walkedMatches(roomIds: string[], query: RawBuilder<unknown>, reach: number | null) {
     const fetchLimit = this.rankWindow + 1;
     if (roomIds.length === 1) {
       // Its (room_id, seq) index: seqs are taken under the room's row lock, so seq orders like num there.
-      const reached = reach === null ? sql`` : sql`and m.seq > (select r.last_seq - ${reach} from rooms r where r.id = ${roomIds[0]})`;
-      return sql`select m.num, m.tsv from messages m, ${query} q
-        where m.room_id = ${roomIds[0]} and m.deleted_at is null and m.tsv @@ q ${reached}
-        order by m.seq desc limit ${fetchLimit}`;
+      return sql`select x.num, x.tsv from (
+          select m.num, m.seq, m.tsv from messages m where m.room_id = ${roomIds[0]} and m.deleted_at is null
+          order by m.seq desc limit ${reach}) x, ${query} q
+        where x.tsv @@ q order by x.seq desc limit ${fetchLimit}`;
     }
-    const reached = reach === null ? sql`` : sql`and m.num > (select max(num) - ${reach} from messages)`;
     if (roomIds.length <= MERGED_WALK_MAX_ROOMS) {
       // A few rooms: each room's (room_id, num) index newest first, merged (Merge Append), so only the
-      // rooms' own rows are read. The rooms and words go in as `(select $n)`, which the planner cannot
-      // estimate from: its plan is the same whatever they hold, so after five searches a connection keeps
-      // the generic plan instead of planning a branch per room on every search (2 ms for 20 rooms, four
-      // times the search). The window is the server's, written as a literal for the same reason.
+      // rooms' own rows are read. Values go in as `(select $n)`, which the planner cannot estimate from:
+      // its plan is the same whatever they hold, so after five searches a connection keeps the generic
+      // plan instead of planning a branch per room on every search (2 ms for 20 rooms, four times the
+      // search). The window is the server's, written as a literal for the same reason.
       const branches = roomIds.map(
-        (room) => sql`(select m.num, m.tsv from messages m
-          where m.room_id = (select ${room}::text) and m.deleted_at is null and m.tsv @@ (select ${query}) ${reached}
-          order by m.num desc limit ${sql.lit(fetchLimit)})`,
+        (room) => sql`(select x.num, x.tsv from (
+            select m.num, m.tsv from messages m where m.room_id = (select ${room}::text) and m.deleted_at is null
+            order by m.num desc limit (select ${reach}::bigint)) x
+          where x.tsv @@ (select ${query}) order by x.num desc limit ${sql.lit(fetchLimit)})`,
       );
       return sql`select num, tsv from (${sql.join(branches, sql` union all `)}) rooms order by num desc limit ${sql.lit(fetchLimit)}`;
     }
     // Many rooms: the primary key, where most rows walked are other rooms'. The CASE makes PostgreSQL
     // check the room before the words: left to itself it orders a row's conditions by estimated cost and
     // matched every walked row's tsvector first (20% of the walk's time).
-    return sql`select m.num, m.tsv from messages m, ${query} q
-      where m.deleted_at is null and case when m.room_id = any(${roomIds}) then m.tsv @@ q else false end ${reached}
-      order by m.num desc limit ${fetchLimit}`;
+    return sql`select x.num, x.tsv from (
+        select m.num, m.room_id, m.tsv from messages m where m.deleted_at is null order by m.num desc limit ${reach}) x, ${query} q
+      where case when x.room_id = any(${roomIds}) then x.tsv @@ q else false end
+      order by x.num desc limit ${fetchLimit}`;
   }
 
   /**
@@ -561,9 +574,8 @@ export class ChatRepository {
   }
 
   /**
-   * Walk newest first (see `walkIsCheaper`), or go through the index (undefined)? A walk reaches back
-   * WALK_REACH times as far as it expects to need, in seqs of the room or nums of the whole table; a
-   * forced walk (tests) has no limit.
+   * Walk newest first (see `walkIsCheaper`), or go through the index (undefined)? A walk reads at most
+   * WALK_REACH times the rows it expects to need; a forced walk (tests) has no limit.
    */
   private async postgresWalk(roomIds: string[], search: ParsedSearch): Promise<{ reach: number | null } | undefined> {
     if (this.path !== undefined) return this.path === 'other' ? { reach: null } : undefined;
@@ -575,8 +587,7 @@ export class ChatRepository {
     if (!walkIsCheaper({ ...choice, roomRows: stats.rows })) return undefined;
     const roomRows = await this.postgresRoomRows(roomIds);
     if (!walkIsCheaper({ ...choice, roomRows })) return undefined;
-    const roomsShare = roomIds.length === 1 ? 1 : Math.min(1, roomRows / Math.max(1, stats.rows));
-    return { reach: Math.ceil((WALK_REACH * this.rankWindow) / (share * roomsShare)) };
+    return { reach: Math.ceil(WALK_REACH * walkedRows({ ...choice, roomRows })) };
   }
 
   /** Rooms' message counts (their last seq), remembered for a minute: they only guide the choice above. */
