@@ -294,11 +294,12 @@ async function measureQueries(dialect: 'sqlite' | 'postgres', database: Database
       // in the app (nothing there scans the table).
       const question = (i: number) => ({ q: QUERIES[kind](), rooms: scope === 'one room' ? [roomIds[i % ROOMS]!] : userRooms });
       const runs = Array.from({ length: RUNS }, (_, run) => question(run));
-      // Warm-up, untimed, with other questions of the same kind (other words; other rooms in one room):
+      // Warm-up, untimed, with other questions of the same kind where it has several (rare words and
+      // word pairs drawn anew; in one room, other rooms; a common word and the phrase are one question):
       // a running app has its code compiled (V8 optimizes a function after many calls, on the same two
       // cores) and its prepared statements planned (PostgreSQL plans one afresh for its first five
       // runs on a connection), and its hot pages in memory (this machine's DAMON reclaims cold page
-      // cache between runs). Other questions, so that no timed one finds its own pages loaded.
+      // cache between runs). Other questions where there are, so that no timed one finds its own pages loaded.
       for (const { q, rooms } of Array.from({ length: WARMUP_RUNS }, (_, i) => question(RUNS + i))) {
         await repo.search(rooms, parseSearch(q), { limit: 50, offset: 0 });
       }

@@ -400,6 +400,28 @@ describeEachDialect(
       expect(found).toMatchObject({ total: 5, totalCapped: true });
     });
 
+    it('a walk across rooms returns the newest matches of all rooms, even when a quiet room has many older ones', async () => {
+      const userId = await seedUser(ctx.database, 'merger');
+      const [quiet, busy, elsewhere] = [randomUUID(), randomUUID(), randomUUID()];
+      const writer = new ChatRepository(ctx.database.db, ctx.dialect);
+      for (const room of [quiet, busy, elsewhere]) await writer.createRoom({ id: room, name: room, created_by: userId, created_at: new Date().toISOString() });
+      const bulk = (room: string, from: number, count: number, content: string) => sql`
+        insert into messages (id, room_id, user_id, client_id, seq, content, created_at)
+        select gen_random_uuid()::text, ${room}, ${userId}, gen_random_uuid()::text, ${from} + i, ${content} || ' ' || i, now()
+        from generate_series(1, ${count}::int) i`.execute(ctx.database.db);
+      // Oldest first: the quiet room's 10 matches, then the busy room's 10, then 60 busy messages without
+      // the word; 'riff' is in most messages server-wide (the room nobody searches).
+      await bulk(quiet, 0, 10, 'riff quiet');
+      await bulk(busy, 0, 10, 'riff busy');
+      await bulk(busy, 10, 60, 'something else');
+      await bulk(elsewhere, 0, 400, 'riff elsewhere');
+      await sql`update rooms set last_seq = m.last from (select room_id, max(seq) as last from messages group by room_id) m where m.room_id = rooms.id`.execute(ctx.database.db);
+      await sql`analyze messages`.execute(ctx.database.db);
+      const found = await new ChatRepository(ctx.database.db, ctx.dialect, { rankWindow: 5 }).search([quiet, busy], parseSearch('riff'), { limit: 10, offset: 0 });
+      expect(found.rows.map((row) => row.content).sort()).toEqual(['riff busy 10', 'riff busy 6', 'riff busy 7', 'riff busy 8', 'riff busy 9']);
+      expect(found).toMatchObject({ total: 5, totalCapped: true });
+    });
+
     it('a walk across a few rooms keeps one plan per connection instead of planning a branch per room each time', async () => {
       const userId = await seedUser(ctx.database, 'walker');
       const rooms = Array.from({ length: 5 }, () => randomUUID());

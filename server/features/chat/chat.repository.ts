@@ -146,7 +146,7 @@ interface WalkChoice {
   window: number;
 }
 
-/** The rows a walk expects to read for the window's matches: of each room's own, or along the primary key. */
+/** The rows a walk expects to read for the window's matches: the rooms' own (merged), or along the primary key. */
 function walkedRows(c: WalkChoice): number {
   const roomsShare = c.rooms <= MERGED_WALK_MAX_ROOMS ? 1 : Math.min(1, c.roomRows / Math.max(1, c.totalRows));
   return c.window / (c.share * roomsShare);
@@ -490,9 +490,9 @@ export class ChatRepository {
   }
 
   /**
-   * The walk: the rooms' rows newest first, each checked, until window + 1 match, reading at most `reach`
-   * rows (of each room, or along the primary key): a room where the words are rare must not be read to
-   * its first message. A null reach (LIMIT NULL) reads on.
+   * The walk: the rooms' rows newest first, each checked, until window + 1 match, reading at most the
+   * rooms' newest `reach` rows: rooms where the words are rarer than server-wide must not be read to
+   * their first message. A null reach (LIMIT NULL) reads on.
    */
   private walkedMatches(roomIds: string[], query: RawBuilder<unknown>, reach: number | null) {
     const fetchLimit = this.rankWindow + 1;
@@ -505,17 +505,19 @@ export class ChatRepository {
     }
     if (roomIds.length <= MERGED_WALK_MAX_ROOMS) {
       // A few rooms: each room's (room_id, num) index newest first, merged (Merge Append), so only the
-      // rooms' own rows are read. Values go in as `(select $n)`, which the planner cannot estimate from:
-      // its plan is the same whatever they hold, so after five searches a connection keeps the generic
-      // plan instead of planning a branch per room on every search (2 ms for 20 rooms, four times the
-      // search). The window is the server's, written as a literal for the same reason.
+      // rooms' own rows are read, and the reach counts the merged rows: a cap per room would let a quiet
+      // room's old matches fill the window while a busy room's newer ones lay past its cap. Values go in
+      // as `(select $n)`, which the planner cannot estimate from: its plan is the same whatever they
+      // hold, so after five searches a connection keeps the generic plan instead of planning a branch
+      // per room on every search (2 ms for 20 rooms, four times the search). The window is the server's,
+      // written as a literal for the same reason.
       const branches = roomIds.map(
-        (room) => sql`(select x.num, x.tsv from (
-            select m.num, m.tsv from messages m where m.room_id = (select ${room}::text) and m.deleted_at is null
-            order by m.num desc limit (select ${reach}::bigint)) x
-          where x.tsv @@ (select ${query}) order by x.num desc limit ${sql.lit(fetchLimit)})`,
+        (room) => sql`(select m.num, m.tsv from messages m where m.room_id = (select ${room}::text) and m.deleted_at is null
+          order by m.num desc limit (select ${reach}::bigint))`,
       );
-      return sql`select num, tsv from (${sql.join(branches, sql` union all `)}) rooms order by num desc limit ${sql.lit(fetchLimit)}`;
+      return sql`select x.num, x.tsv from (
+          select num, tsv from (${sql.join(branches, sql` union all `)}) rooms order by num desc limit (select ${reach}::bigint)) x
+        where x.tsv @@ (select ${query}) order by x.num desc limit ${sql.lit(fetchLimit)}`;
     }
     // Many rooms: the primary key, where most rows walked are other rooms'. The CASE makes PostgreSQL
     // check the room before the words: left to itself it orders a row's conditions by estimated cost and
@@ -533,8 +535,8 @@ export class ChatRepository {
    * room check (the keys hold a prefix of the room id) is written `room_id || ''` so that no index serves
    * it: the planner would AND a room btree's bitmap in, reading all of a room's entries to narrow a
    * handful of rows, because it counts the room twice (keys and room_id). Each room's keys are built
-   * here from helpers PostgreSQL inlines: a SQL function building them (veza_room_query, migration 0007,
-   * dropped by 0009) ran a subquery per call, 0.3 ms for 20 rooms, a fifth of a phrase's index scans.
+   * here from helpers PostgreSQL inlines: veza_room_query (migration 0007, kept for instances of the
+   * previous version during a rolling upgrade) runs a subquery per call, 0.3 ms for 20 rooms.
    */
   private indexedMatches(roomIds: string[], text: string, query: RawBuilder<unknown>) {
     return sql`select m.num, m.tsv from unnest(${roomIds}::text[]) as r(room)

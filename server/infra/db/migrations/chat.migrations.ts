@@ -173,8 +173,6 @@ const postgresMigrations: Record<string, Migration> = {
       // Each room's live messages in num order: a search for a common word across a few rooms merges
       // these newest first and reads only the rooms' own rows (the primary key walked every room's).
       await sql`create index messages_room_num_idx on messages (room_id, num) where deleted_at is null`.execute(db);
-      // The search builds each room's keys from the helpers it called (see ChatRepository.indexedMatches).
-      await sql`drop function veza_room_query(text, tsvector)`.execute(db);
     },
   },
 };
