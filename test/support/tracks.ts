@@ -17,9 +17,9 @@ async function uploadReadyTrack(
   app: App,
   headers: { host: string; authorization: string },
   fixtures: string,
-  file: { name: string; seconds: number; frequency?: number },
+  file: { name: string; seconds: number },
 ): Promise<Track> {
-  const audio = makeAudio(fixtures, file.name, { seconds: file.seconds, frequency: file.frequency, codecArgs: AUDIO_FORMATS.wav });
+  const audio = makeAudio(fixtures, file.name, { seconds: file.seconds, codecArgs: AUDIO_FORMATS.wav });
   const body = multipartBody([{ name: 'file', fileName: file.name, content: fs.readFileSync(audio) }]);
   const created = await app.inject({ method: 'POST', url: '/api/v1/tracks', headers: { ...headers, 'content-type': body.contentType }, payload: body.payload });
   if (created.statusCode !== 201) throw new Error(`upload of ${file.name}: ${created.statusCode} ${created.body}`);
@@ -61,7 +61,7 @@ export interface HlsTestApp {
   ownerToken: string;
   /** Every HLS file the app opened from disk, in order (tests clear it). */
   opened: string[];
-  uploadReady(seconds: number, name: string, frequency?: number): Promise<Track>;
+  uploadReady(seconds: number, name: string): Promise<Track>;
   close(): Promise<void>;
 }
 
@@ -94,7 +94,7 @@ export async function startHlsTestApp(
     host,
     ownerToken,
     opened,
-    uploadReady: (seconds, fileName, frequency) => uploadReadyTrack(app, { host, authorization: `Bearer ${ownerToken}` }, fixtures, { name: fileName, seconds, frequency }),
+    uploadReady: (seconds, fileName) => uploadReadyTrack(app, { host, authorization: `Bearer ${ownerToken}` }, fixtures, { name: fileName, seconds }),
     close: async () => {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
