@@ -23,8 +23,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type RawBuilder, sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
-import { ChatRepository, SEARCH_RANK_WINDOW } from '../server/features/chat/chat.repository.js';
-import { parseSearch } from '../server/features/chat/search-query.js';
+import { ChatRepository } from '../server/features/chat/chat.repository.js';
+import { SEARCH_RANK_WINDOW } from '../server/features/chat/search/search-planner.js';
+import { parseSearch } from '../server/features/chat/search/search-query.js';
 import { type Database, openDatabase } from '../server/infra/db/database.js';
 import { createTestDatabase, startPostgres } from '../test/support/postgres.js';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import type { Database } from '../../infra/db/database.js';
-import { ChatRepository, matchShare, type NewMessage, walkIsCheaper } from './chat.repository.js';
-import { parseSearch } from './search-query.js';
+import { ChatRepository, type NewMessage } from './chat.repository.js';
+import { parseSearch } from './search/search-query.js';
 
 async function seedUser(database: Database, username: string): Promise<string> {
   const id = randomUUID();
@@ -347,38 +347,6 @@ describeEachDialect('chat repository: search across rooms', (ctx) => {
   });
 });
 
-describe('PostgreSQL: walk newest first or go through the index', () => {
-  const stats = { frequencies: new Map([['red', 0.02], ['guitar', 0.02], ['the', 0.65]]), unlisted: 0.0001 };
-
-  it('multiplies the shares of plain words, as the planner does; a phrase counts as its rarest word', () => {
-    expect(matchShare(stats, parseSearch('red guitar'))).toBeCloseTo(0.0004, 8);
-    expect(matchShare(stats, parseSearch('the zyx'))).toBeCloseTo(0.000065, 8);
-    // A phrase's words come together, not by chance.
-    expect(matchShare(stats, parseSearch('"red guitar"'))).toBe(0.02);
-    expect(matchShare(stats, parseSearch('"the zyx"'))).toBe(0.0001);
-    // Nothing is known before the first ANALYZE.
-    expect(matchShare({ frequencies: new Map(), unlisted: 0 }, parseSearch('red'))).toBeUndefined();
-  });
-
-  it('walks for a word in most messages, goes through the index for rarer words and phrases', () => {
-    const bench = { totalRows: 1_000_000, window: 200 };
-    // 20 of 200 rooms (100,000 messages): 310 rows walked through the rooms' own indexes beat 65,000 fetched.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 100_000, rooms: 20 })).toBe(true);
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 5000, rooms: 1 })).toBe(true);
-    // A phrase in 1% of messages: 1,000 fetched beat 20,000 walked.
-    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 100_000, rooms: 20 })).toBe(false);
-    expect(walkIsCheaper({ ...bench, share: 0.01, roomRows: 5000, rooms: 1 })).toBe(false);
-    // A common word in a few small rooms: their own indexes hold only their rows.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 3000, rooms: 3 })).toBe(true);
-    // In 40 small rooms (one branch per room is too many) the walk crosses the whole table for them.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 3000, rooms: 40 })).toBe(false);
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 500_000, rooms: 40 })).toBe(true);
-    // Empty rooms, or no statistics: the index.
-    expect(walkIsCheaper({ ...bench, share: 0.65, roomRows: 0, rooms: 20 })).toBe(false);
-    expect(walkIsCheaper({ ...bench, share: 0, roomRows: 100_000, rooms: 20 })).toBe(false);
-  });
-});
-
 describeEachDialect(
   'chat search index (PostgreSQL room keys)',
   (ctx) => {
@@ -455,6 +423,34 @@ describeEachDialect(
       });
       expect(statements).toHaveLength(1);
       expect(Number(statements[0]!.generic)).toBeGreaterThan(0);
+    });
+
+    it('reads the term statistics and the rooms\' sizes again only when the injected clock says they expired', async () => {
+      const userId = await seedUser(ctx.database, 'clock');
+      const rooms = [randomUUID(), randomUUID()];
+      // A word in every message: the search consults both caches to choose the walk.
+      await seedBulk(ctx.database, userId, rooms.map((room) => ({ room, count: 300, content: 'riff' })));
+      const executor = ctx.database.db.getExecutor();
+      const statements: string[] = [];
+      const recorded = ctx.database.db.withPlugin({
+        transformQuery: ({ node, queryId }) => (statements.push(executor.compileQuery(node, queryId).sql), node),
+        transformResult: async ({ result }) => result,
+      });
+      let clock = 1_000_000;
+      const repo = new ChatRepository(recorded, ctx.dialect, { now: () => clock });
+      const readsAt = async (time: number) => {
+        clock = time;
+        statements.length = 0;
+        expect(await repo.search(rooms, parseSearch('riff'), { limit: 5, offset: 0 })).toMatchObject({ total: 200, totalCapped: true });
+        return { statistics: statements.some((text) => text.includes('pg_stats')), rooms: statements.some((text) => /from "rooms"/.test(text)) };
+      };
+      expect(await readsAt(1_000_000)).toEqual({ statistics: true, rooms: true });
+      expect(await readsAt(1_059_999)).toEqual({ statistics: false, rooms: false });
+      // Rooms' sizes are kept for a minute, the statistics for five.
+      expect(await readsAt(1_060_000)).toEqual({ statistics: false, rooms: true });
+      expect(await readsAt(1_119_999)).toEqual({ statistics: false, rooms: false });
+      expect(await readsAt(1_299_999)).toEqual({ statistics: false, rooms: true });
+      expect(await readsAt(1_300_000)).toEqual({ statistics: true, rooms: false });
     });
 
     it('lets ANALYZE (autovacuum, pg_restore) evaluate the index with an empty search_path', async () => {

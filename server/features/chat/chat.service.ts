@@ -16,7 +16,7 @@ import type { MessageDeletedEvent, SendMessagePayload } from '../../../src/share
 import { AppError, notFound } from '../../infra/errors.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import { type ChatRepository, toMessage } from './chat.repository.js';
-import { buildSnippet, parseSearch } from './search-query.js';
+import { buildSnippet, parseSearch } from './search/search-query.js';
 
 /** How the service tells the world; the plugin wires it to socket.io rooms. */
 export interface ChatEvents {

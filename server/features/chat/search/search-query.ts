@@ -59,8 +59,7 @@ export function foldedWords(text: string): string[] {
 /**
  * BM25 term-frequency part for one query (a word, or a phrase counted as a whole) in one document.
  * With a single term the IDF is the same for every document, so ordering by this equals ordering by
- * FTS5's bm25() — without bm25()'s scan of every row in the table that contains the term, which is what
- * makes a common word slow (a word in 60% of a million messages costs ~50 ms before ranking anything).
+ * FTS5's bm25() — without bm25()'s scan of every row that contains the term, slow for a common word.
  */
 export function singleTermScore(tokens: string[], search: ParsedSearch, avgLength: number): number {
   const terms = search.words.map((w) => foldedWords(w).join(' '));
