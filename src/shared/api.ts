@@ -104,12 +104,8 @@ export const HlsStatusSchema = Type.Object({
 });
 export type HlsStatus = Static<typeof HlsStatusSchema>;
 
-/** Server → owner's sockets (`track:status`): transcode progress and readiness of one track. */
-const TrackStatusEventSchema = Type.Composite([
-  Type.Object({ track_id: TrackSchema.properties.id }),
-  Type.Pick(TrackSchema, ['stream_status', 'stream_progress', 'stream_manifest_url', 'stream_error']),
-]);
-export type TrackStatusEvent = Static<typeof TrackStatusEventSchema>;
+/** Server → owner's sockets (`track:status`): transcode progress and readiness of one track (no title). */
+export type TrackStatusEvent = { track_id: Track['id'] } & Pick<Track, 'stream_status' | 'stream_progress' | 'stream_manifest_url' | 'stream_error'>;
 
 export const HlsInfoSchema = Type.Object({
   track_id: Type.String(),

@@ -1,6 +1,6 @@
 /**
- * The socket.io contract (CONTRACT.md "Chat"): every payload as a TypeBox schema, the event maps'
- * types derived from them. The server validates client payloads with these very schemas
+ * The socket.io contract (CONTRACT.md "Chat"): every client payload as a TypeBox schema, the event
+ * maps' types derived from them. The server validates client payloads with these very schemas
  * (`onClientEvent` refuses a schema whose type is not its event's payload); the renderer and main
  * import this module for types only, so TypeBox stays out of their bundles.
  */
@@ -77,13 +77,19 @@ export interface ClientToServerEvents {
 /** The payload a client event carries. */
 export type ClientEventPayload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
 
-// Server → client events (sent, not validated: their schemas document the shape and give the types).
+// Server → client events: built by the server from its own rows (Message, Presence and Track come from
+// schemas in chat.ts and api.ts), so they are types, not validated on the way out.
 
-const TypingEventSchema = Type.Object({ room_id: Type.String(), user_id: Type.String(), display_name: Type.String() });
-export type TypingEvent = Static<typeof TypingEventSchema>;
+export interface TypingEvent {
+  room_id: string;
+  user_id: string;
+  display_name: string;
+}
 
-const MessageDeletedEventSchema = Type.Object({ room_id: Type.String(), message_id: Type.String() });
-export type MessageDeletedEvent = Static<typeof MessageDeletedEventSchema>;
+export interface MessageDeletedEvent {
+  room_id: string;
+  message_id: string;
+}
 
 export interface ServerToClientEvents {
   'message:new': (message: Message) => void;
