@@ -23,6 +23,7 @@ function run(name, command, args, env = {}) {
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 run('typecheck', npx, ['tsc', '-p', 'tsconfig.node.json']);
 run('typecheck web', npx, ['tsc', '-p', 'tsconfig.web.json']);
+run('typecheck web tests', npx, ['tsc', '-p', 'tsconfig.web-test.json']);
 run('lint', npx, ['eslint', '.', '--max-warnings', '0']);
 run('dead code', npx, ['knip']);
 run('electronegativity', process.execPath, ['scripts/electronegativity.mjs']);

@@ -3,7 +3,7 @@ import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server, Socket } from 'socket.io';
 import { ErrorCode } from '../../src/shared/errors.js';
-import type { AckResult, ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
+import type { AckResult, ClientEventPayload, ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
 import { AppError } from './errors.js';
 import { RateLimitedError } from './rate-limit/rate-limiter.js';
 import type { SocketData } from './socket.js';
@@ -16,6 +16,17 @@ export const roomChannel = (roomId: string) => `room:${roomId}`;
 
 type AckData<E extends keyof ClientToServerEvents> =
   Parameters<ClientToServerEvents[E]>[1] extends ((result: AckResult<infer T>) => void) | undefined ? T : never;
+
+/** True only when A and B are the same type (not merely assignable one way). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/**
+ * A schema fit for event E: what it validates is exactly E's payload type. A schema that drifted from
+ * the contract (a field more or less, another type) leaves `S` intersected with a string, which no
+ * schema object is, so the call does not compile (socket-events.test.ts proves it).
+ */
+export type SchemaFor<E extends keyof ClientToServerEvents, S extends TSchema> =
+  Same<Static<S>, ClientEventPayload<E>> extends true ? S : S & `schema does not match the ${E} payload`;
 
 /**
  * One compiled checker per schema for the whole process. Compiling per socket (per event) built a new
@@ -40,7 +51,7 @@ function compiledCheck<S extends TSchema>(schema: S): TypeCheck<S> {
 export function onClientEvent<E extends keyof ClientToServerEvents, S extends TSchema>(
   socket: TypedSocket,
   event: E,
-  schema: S,
+  schema: SchemaFor<E, S>,
   log: FastifyBaseLogger,
   handler: (payload: Static<S>) => Promise<AckData<E>>,
 ): void {

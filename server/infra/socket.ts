@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { User } from '../../src/shared/api.js';
-import { API_PREFIX } from '../../src/shared/routes.js';
+import { SOCKET_PATH } from '../../src/shared/routes.js';
 import { ErrorCode } from '../../src/shared/errors.js';
 import type { HostPolicy } from './security.js';
 
@@ -18,8 +18,6 @@ declare module 'fastify' {
     io: Server;
   }
 }
-
-export const SOCKET_PATH = `${API_PREFIX}/ws`;
 
 export const userRoom = (userId: string) => `user:${userId}`;
 

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { AUDIO_MIME_TYPES, type AudioExtension } from '../shared/audio-files.js';
 import { type DesktopSettings, validateSettings } from '../shared/desktop-settings.js';
 import type { AppInfo, ConnectionInfo, PickedAudioFile, RevealResult, SetSettingsResult } from '../shared/ipc.js';
 import type { IpcHandlers } from './ipc-validation.js';
@@ -13,23 +14,9 @@ import type { SettingsStore } from './settings-store.js';
 /** Picked files travel to the page in memory; beyond this size they are refused with a clear message. */
 const MAX_PICKED_FILE_BYTES = 512 * 1024 * 1024;
 
-const MIME_BY_EXTENSION: Record<string, string> = {
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  flac: 'audio/flac',
-  ogg: 'audio/ogg',
-  oga: 'audio/ogg',
-  opus: 'audio/ogg',
-  m4a: 'audio/mp4',
-  aac: 'audio/aac',
-  aif: 'audio/aiff',
-  aiff: 'audio/aiff',
-  wma: 'audio/x-ms-wma',
-  webm: 'audio/webm',
-};
-
 export function audioMimeType(fileName: string): string {
-  return MIME_BY_EXTENSION[path.extname(fileName).slice(1).toLowerCase()] ?? 'application/octet-stream';
+  const extension = path.extname(fileName).slice(1).toLowerCase();
+  return Object.hasOwn(AUDIO_MIME_TYPES, extension) ? AUDIO_MIME_TYPES[extension as AudioExtension] : 'application/octet-stream';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../server/features/web/web.plugin.js';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.js';
 import {
   decideNavigation,
   decideWindowOpen,

@@ -2,7 +2,7 @@
  * What the app's web contents may do: where they may navigate, what they may open, which permissions
  * they get, and the CSP every response carries. Pure decisions; index.ts wires them to Electron.
  */
-import { CONTENT_SECURITY_POLICY } from '../../server/features/web/web.plugin.js';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.js';
 
 export type NavigationDecision = 'allow' | 'open-externally' | 'deny';
 

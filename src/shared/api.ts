@@ -3,6 +3,15 @@
  * with them, and both sides take their TypeScript types from them. Field names are snake_case.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import {
+  DISPLAY_NAME_MAX_LENGTH,
+  LOGIN_USERNAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  TRACK_TEXT_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+} from './limits.js';
 
 export const UserSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -13,17 +22,17 @@ export type User = Static<typeof UserSchema>;
 
 export const RegisterBodySchema = Type.Object(
   {
-    username: Type.String({ minLength: 3, maxLength: 32, pattern: '^[A-Za-z0-9_.-]+$' }),
-    password: Type.String({ minLength: 8, maxLength: 1024 }),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    username: Type.String({ minLength: USERNAME_MIN_LENGTH, maxLength: USERNAME_MAX_LENGTH, pattern: '^[A-Za-z0-9_.-]+$' }),
+    password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH })),
   },
   { additionalProperties: false },
 );
 
 export const LoginBodySchema = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    username: Type.String({ minLength: 1, maxLength: LOGIN_USERNAME_MAX_LENGTH }),
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
   },
   { additionalProperties: false },
 );
@@ -51,7 +60,6 @@ export interface ServerInfoFile {
 }
 
 const StreamStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed')]);
-type StreamStatus = Static<typeof StreamStatusSchema>;
 
 export const TrackSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -80,8 +88,8 @@ export const TrackListQuerySchema = Type.Object(
 
 export const TrackPatchSchema = Type.Object(
   {
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    artist: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH })),
+    artist: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -96,14 +104,8 @@ export const HlsStatusSchema = Type.Object({
 });
 export type HlsStatus = Static<typeof HlsStatusSchema>;
 
-/** Server → owner's sockets: transcode progress and readiness of one track. */
-export interface TrackStatusEvent {
-  track_id: string;
-  stream_status: StreamStatus;
-  stream_progress: number;
-  stream_manifest_url: string | null;
-  stream_error: string | null;
-}
+/** Server → owner's sockets (`track:status`): transcode progress and readiness of one track (no title). */
+export type TrackStatusEvent = { track_id: Track['id'] } & Pick<Track, 'stream_status' | 'stream_progress' | 'stream_manifest_url' | 'stream_error'>;
 
 export const HlsInfoSchema = Type.Object({
   track_id: Type.String(),

@@ -1,19 +1,22 @@
 /**
  * Chat JSON shapes (CONTRACT.md "Chat"), as TypeBox schemas for the REST routes; types via Static.
- * The socket event maps in socket-events.ts take their payload types from here (type-only imports).
+ * The socket contract (socket-events.ts) builds on them.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { ROOM_NAME_MAX_LENGTH, SEARCH_QUERY_MAX_LENGTH } from './limits.js';
+
+// The server's chat feature imports its limits from here; they are defined in limits.ts (TypeBox-free).
+export { MESSAGE_MAX_LENGTH, ROOM_NAME_MAX_LENGTH } from './limits.js';
 
 /** Every user is a member of this room; it exists from the first migration on. */
 export const DEFAULT_ROOM_ID = '00000000-0000-4000-8000-000000000001';
 export const DEFAULT_ROOM_NAME = 'General';
 
-export const MESSAGE_MAX_LENGTH = 4000;
-export const ROOM_NAME_MAX_LENGTH = 64;
 /** The UUID shape of ids; also used to validate socket payloads. */
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+/** `T` or null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const RoomSchema = Type.Object({
   id: Type.String(),
@@ -87,7 +90,7 @@ export const HistoryPageSchema = Type.Object({
 export type HistoryPage = Static<typeof HistoryPageSchema>;
 
 export const SearchQuerySchema = Type.Object({
-  q: Type.String({ maxLength: 4000 }),
+  q: Type.String({ maxLength: SEARCH_QUERY_MAX_LENGTH }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
 });

@@ -39,9 +39,6 @@ export interface AppInfo {
   dataDir: string | null;
 }
 
-/** Audio extensions offered by the picker (the server's ffprobe gate has the final word). */
-export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'aif', 'aiff', 'wma', 'webm'] as const;
-
 /** Every channel: its arguments and its result. */
 export interface IpcContract {
   getConnection: { args: []; result: ConnectionInfo };

@@ -8,7 +8,7 @@ import type { User } from '../../src/shared/api.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
 import { type App, type AppOptions, buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { SOCKET_PATH } from '../../server/infra/socket.js';
+import { SOCKET_PATH } from '../../src/shared/routes.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

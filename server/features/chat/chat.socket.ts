@@ -3,7 +3,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { userRoom } from '../../infra/socket.js';
 import { onClientEvent, roomChannel, type TypedServer, type TypedSocket } from '../../infra/socket-events.js';
-import { DeletePayload, EditPayload, HistoryPayload, RoomPayload, SearchPayload, SendPayload } from './chat.schemas.js';
+import {
+  DeleteMessagePayloadSchema,
+  EditMessagePayloadSchema,
+  HistoryFetchPayloadSchema,
+  RoomPayloadSchema,
+  SearchPayloadSchema,
+  SendMessagePayloadSchema,
+} from '../../../src/shared/socket-events.js';
 import type { ChatEvents, ChatService } from './chat.service.js';
 
 /** Chat events to socket.io rooms: each chat room is a socket.io room, members' sockets are in it. */
@@ -60,35 +67,35 @@ export function registerChatSocket({ io, chat, log, metrics, roomPresence }: Cha
     socket.on('disconnect', () => connected.dec());
     const user = socket.data.user;
 
-    onClientEvent(socket, 'room:join', RoomPayload, log, async ({ room_id }) => {
+    onClientEvent(socket, 'room:join', RoomPayloadSchema, log, async ({ room_id }) => {
       await chat.joinRoom(user, room_id);
       await socket.join(roomChannel(room_id));
       return { presence: await roomPresence(room_id) };
     });
-    onClientEvent(socket, 'room:leave', RoomPayload, log, async ({ room_id }) => {
+    onClientEvent(socket, 'room:leave', RoomPayloadSchema, log, async ({ room_id }) => {
       await chat.leaveRoom(user, room_id);
       return {};
     });
     // Sends from one socket are stored in the order they were emitted, even without waiting for acks.
     let sending: Promise<unknown> = Promise.resolve();
-    onClientEvent(socket, 'message:send', SendPayload, log, (payload) => {
+    onClientEvent(socket, 'message:send', SendMessagePayloadSchema, log, (payload) => {
       const isKnownMember = socket.rooms.has(roomChannel(payload.room_id));
       const result = sending.then(async () => ({ message: await chat.send(user, payload, { isKnownMember }) }));
       sending = result.catch(() => undefined);
       return result;
     });
-    onClientEvent(socket, 'message:edit', EditPayload, log, async ({ message_id, content }) => ({
+    onClientEvent(socket, 'message:edit', EditMessagePayloadSchema, log, async ({ message_id, content }) => ({
       message: await chat.edit(user, message_id, content),
     }));
-    onClientEvent(socket, 'message:delete', DeletePayload, log, async ({ message_id }) => {
+    onClientEvent(socket, 'message:delete', DeleteMessagePayloadSchema, log, async ({ message_id }) => {
       await chat.delete(user, message_id);
       return { message_id };
     });
-    onClientEvent(socket, 'history:fetch', HistoryPayload, log, async ({ room_id, ...page }) => ({
+    onClientEvent(socket, 'history:fetch', HistoryFetchPayloadSchema, log, async ({ room_id, ...page }) => ({
       messages: (await chat.history(user, room_id, page)).messages,
     }));
-    onClientEvent(socket, 'search', SearchPayload, log, async ({ room_id, q, ...page }) => chat.search(user, room_id, q, page));
-    onClientEvent(socket, 'typing', RoomPayload, log, async ({ room_id }) => {
+    onClientEvent(socket, 'search', SearchPayloadSchema, log, async ({ room_id, q, ...page }) => chat.search(user, room_id, q, page));
+    onClientEvent(socket, 'typing', RoomPayloadSchema, log, async ({ room_id }) => {
       await chat.typing(user, room_id);
       // Relayed, never stored; the sender's own socket does not need it back.
       socket.to(roomChannel(room_id)).emit('typing', { room_id, user_id: user.id, display_name: user.display_name });

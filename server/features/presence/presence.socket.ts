@@ -1,12 +1,10 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
-import { UUID_PATTERN, type Presence } from '../../../src/shared/chat.js';
+import type { Presence } from '../../../src/shared/chat.js';
+import { ListeningPayloadSchema } from '../../../src/shared/socket-events.js';
 import { userRoom } from '../../infra/socket.js';
 import { onClientEvent, roomChannel, type TypedServer, type TypedSocket } from '../../infra/socket-events.js';
 import type { RateLimiter } from '../../infra/rate-limit/rate-limiter.js';
 import type { PresenceService } from './presence.service.js';
-
-const ListeningPayload = Type.Object({ track_id: Type.Union([Type.String({ pattern: UUID_PATTERN }), Type.Null()]) });
 
 export interface PresenceSocketOptions {
   io: TypedServer;
@@ -107,7 +105,7 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
       pendingOffline.set(userId, timer);
     });
 
-    onClientEvent(socket, 'presence:listening', ListeningPayload, log, async ({ track_id }) => {
+    onClientEvent(socket, 'presence:listening', ListeningPayloadSchema, log, async ({ track_id }) => {
       await limiter.consume(userId, 'presence');
       const update = await presence.setListening(userId, track_id);
       await broadcast(update);

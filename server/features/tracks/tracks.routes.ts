@@ -11,6 +11,7 @@ import {
   TrackPatchSchema,
   TrackSchema,
 } from '../../../src/shared/api.js';
+import { TRACK_TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
 import { API_PREFIX } from '../../../src/shared/routes.js';
 import { AppError, unauthorized } from '../../infra/errors.js';
@@ -28,8 +29,6 @@ interface TracksRoutesOptions {
   /** Throws a 503 problem when FFmpeg is missing (checked before reading an upload). */
   requireFfmpeg: () => Promise<void>;
 }
-
-const TEXT_FIELD = { minLength: 1, maxLength: 200 };
 
 export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = async (app, opts) => {
   const { tracks } = opts;
@@ -74,8 +73,8 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
       if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
       for (const name of ['title', 'artist'] as const) {
         const value = fields[name];
-        if (value !== undefined && (value.length < TEXT_FIELD.minLength || value.length > TEXT_FIELD.maxLength)) {
-          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-200 characters`);
+        if (value !== undefined && (value.length < 1 || value.length > TRACK_TEXT_MAX_LENGTH)) {
+          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-${TRACK_TEXT_MAX_LENGTH} characters`);
         }
       }
     } catch (error) {

@@ -1,6 +1,6 @@
+import { useConnectionState } from '../lib/services';
 import type { SocketClient } from '../lib/socket';
 import { Banner } from '../ui/Banner';
-import { useConnectionState } from './services';
 
 /** Offline / reconnecting: say so, and that nothing typed is lost. */
 export function ConnectionBanner({ socket }: { socket: SocketClient }) {

@@ -4,14 +4,15 @@ import { ChatPanel } from '../features/chat/ChatPanel';
 import { Library } from '../features/library/Library';
 import { useLibrary } from '../features/library/use-library';
 import { PlayerBar } from '../features/player/PlayerBar';
-import { PlayerContext } from '../features/player/player-context';
+import { PlayerContext, usePlayerTrackId } from '../features/player/player-context';
 import { PlayerEngine } from '../features/player/player-engine';
 import { storedQualityPreference } from '../features/player/quality';
+import { useListeningReport } from '../features/presence/use-listening-report';
 import type { ApiClient } from '../lib/api';
+import { ServicesContext, type AppServices } from '../lib/services';
 import { createSocketClient, type SocketClient } from '../lib/socket';
 import type { Track } from '../lib/types';
 import { ConnectionBanner } from './ConnectionBanner';
-import { ServicesContext, type AppServices } from './services';
 
 /** The signed-in app: one socket and one player per session. */
 export function Workspace({ api, user, token }: { api: ApiClient; user: User; token: string }) {
@@ -53,27 +54,8 @@ function SignedIn({ services, engine }: { services: AppServices; engine: PlayerE
   const onTrackGone = useCallback((id: string) => engine.unload(id), [engine]);
   const onTrackChanged = useCallback((track: Track) => engine.updateTrack(track), [engine]);
   const library = useLibrary(api, socket, onTrackGone, onTrackChanged);
-  const [playingId, setPlayingId] = useState<string | null>(null);
-
-  // Reports what is playing (presence "listening to …"), again after each reconnect.
-  useEffect(() => {
-    let reported: string | null = null;
-    const report = (force = false) => {
-      const state = engine.getState();
-      const listening = state.status === 'playing' ? (state.track?.id ?? null) : null;
-      setPlayingId(state.track?.id ?? null);
-      if (listening === reported && !force) return;
-      reported = listening;
-      if (socket.socket.connected) socket.socket.emit('presence:listening', { track_id: listening });
-    };
-    const onConnect = () => report(true);
-    socket.socket.on('connect', onConnect);
-    const unsubscribe = engine.subscribe(() => report());
-    return () => {
-      unsubscribe();
-      socket.socket.off('connect', onConnect);
-    };
-  }, [engine, socket]);
+  const playingId = usePlayerTrackId(engine);
+  useListeningReport(socket, engine);
 
   const play = useCallback((track: Track, startAt?: number) => void engine.load(track, { startAt }), [engine]);
 

@@ -1,11 +1,14 @@
-import type { Problem } from '../../../shared/errors';
+import type { ErrorCode, Problem } from '../../../shared/errors';
 import { API_PREFIX } from '../../../shared/routes';
+
+/** Codes the client gives failures that carry no problem body: no answer, a cancelled upload, a bare HTTP status. */
+type ClientErrorCode = 'NETWORK' | 'ABORTED' | `HTTP_${number}`;
 
 /** A refused request, carrying the server's problem details (RFC 9457) when it sent some. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
   ) {
     super(message);
@@ -20,7 +23,7 @@ function problemFromBody(status: number, body: unknown): ApiError {
     return new ApiError(status, problem.code, problem.detail || problem.title || `Request failed (${status})`);
   }
   if (status === 0) return new ApiError(0, 'NETWORK', 'The server cannot be reached.');
-  return new ApiError(status, 'HTTP_' + status, `Request failed (${status})`);
+  return new ApiError(status, `HTTP_${status}` as const, `Request failed (${status})`);
 }
 
 export interface UploadHandle<T> {

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import { API_PREFIX } from '../../../shared/routes';
+import type { ErrorCode } from '../../../shared/errors';
+import { SOCKET_PATH } from '../../../shared/routes';
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from './types';
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -10,7 +11,7 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 /** Ack failures and timeouts become one error type the UI can show. */
 export class SocketRequestError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode | 'TIMEOUT',
     message: string,
   ) {
     super(message);
@@ -21,13 +22,29 @@ export class SocketRequestError extends Error {
 type AckPayload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
 type AckValue<E extends keyof ClientToServerEvents> =
   Parameters<ClientToServerEvents[E]>[1] extends ((result: AckResult<infer T>) => void) | undefined ? T : never;
+/** Client events whose acknowledgement is optional: the ones sent without waiting for an answer. */
+type NoticeEvent = { [E in keyof ClientToServerEvents]: undefined extends Parameters<ClientToServerEvents[E]>[1] ? E : never }[keyof ClientToServerEvents];
+
+/**
+ * What features can listen to: the server's events, plus `connect` (after every connection, the first
+ * and each reconnect) and `reconnect` (only when a lost link came back: state may have been missed).
+ */
+interface SocketEvents extends ServerToClientEvents {
+  connect: () => void;
+  reconnect: () => void;
+}
 
 export interface SocketClient {
-  socket: ChatSocket;
   state(): ConnectionState;
   subscribe(listener: () => void): () => void;
+  /** Connected right now (sends are only attempted then; the outbox waits for `connect` otherwise). */
+  isConnected(): boolean;
+  /** Listens to one event; the returned function stops listening (an effect's cleanup). */
+  on<E extends keyof SocketEvents>(event: E, handler: SocketEvents[E]): () => void;
   /** Emits with an acknowledgement; rejects with SocketRequestError on `{ ok: false }` or timeout. */
   request<E extends keyof ClientToServerEvents>(event: E, payload: AckPayload<E>, timeoutMs?: number): Promise<AckValue<E>>;
+  /** Emits without waiting for an answer, and only while connected: a stale notice is worth nothing later. */
+  notify<E extends NoticeEvent>(event: E, payload: AckPayload<E>): void;
   close(): void;
 }
 
@@ -37,7 +54,7 @@ export interface SocketClient {
  */
 export function createSocketClient(baseUrl: string, token: string): SocketClient {
   const socket: ChatSocket = io(baseUrl || undefined, {
-    path: `${API_PREFIX}/ws`,
+    path: SOCKET_PATH,
     auth: { token },
     transports: ['websocket'],
     reconnectionDelay: 500,
@@ -71,12 +88,22 @@ export function createSocketClient(baseUrl: string, token: string): SocketClient
   window.addEventListener('offline', onOffline);
   window.addEventListener('online', onOnline);
 
+  // socket.io's typed on/off do not accept a generic event name; each branch below is checked by SocketEvents.
+  type AnyListener = (...args: never[]) => void;
+  const untyped = socket as unknown as { on(event: string, handler: AnyListener): void; off(event: string, handler: AnyListener): void };
+
   return {
-    socket,
     state: () => state,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    isConnected: () => socket.connected,
+    on(event, handler) {
+      // `reconnect` is the manager's event (the underlying connection), every other one the socket's.
+      const target = event === 'reconnect' ? (socket.io as unknown as typeof untyped) : untyped;
+      target.on(event, handler);
+      return () => target.off(event, handler);
     },
     request(event, payload, timeoutMs = 8000) {
       return new Promise((resolve, reject) => {
@@ -90,6 +117,10 @@ export function createSocketClient(baseUrl: string, token: string): SocketClient
           else resolve(result as never);
         });
       });
+    },
+    notify(event, payload) {
+      if (!socket.connected) return;
+      (socket as unknown as { emit(event: string, payload: unknown): void }).emit(event, payload);
     },
     close() {
       window.removeEventListener('offline', onOffline);

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useServices } from '../../app/services';
+import { ROOM_NAME_MAX_LENGTH } from '../../../../shared/limits';
+import { useServices } from '../../lib/services';
 import type { Message, SearchHit, Track } from '../../lib/types';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Icon } from '../../ui/Icon';
@@ -160,7 +161,7 @@ export function ChatPanel({ tracks, onPlayAt }: ChatPanelProps) {
               roomName={current.name}
               position={position}
               hasTrack={playerTrack}
-              onTyping={() => socket.socket.connected && socket.socket.emit('typing', { room_id: roomId })}
+              onTyping={() => socket.notify('typing', { room_id: roomId })}
               onSend={(content, at) => outbox.send({ room_id: roomId, content, track_id: at?.trackId ?? null, track_time_s: at?.seconds ?? null })}
             />
           )}
@@ -212,7 +213,7 @@ function NewRoomForm({ onCreate }: { onCreate(name: string): Promise<unknown> })
   };
   return (
     <form className="new-room" onSubmit={submit}>
-      <input aria-label="New room name" placeholder="New room" value={name} maxLength={64} onChange={(event) => setName(event.target.value)} />
+      <input aria-label="New room name" placeholder="New room" value={name} maxLength={ROOM_NAME_MAX_LENGTH} onChange={(event) => setName(event.target.value)} />
       <button type="submit" className="icon-button" aria-label="Create room">
         <Icon name="plus" />
       </button>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { MESSAGE_MAX_LENGTH } from '../../../../shared/limits';
 import { formatTime } from '../../lib/format';
 import { drafts } from './outbox';
 
@@ -60,7 +61,7 @@ export function Composer({ roomId, roomName, position, hasTrack, onSend, onTypin
         placeholder={`Message #${roomName} (Enter to send, Shift+Enter for a new line)`}
         value={text}
         rows={2}
-        maxLength={4000}
+        maxLength={MESSAGE_MAX_LENGTH}
         onChange={(event) => change(event.target.value)}
         onKeyDown={onKeyDown}
       />

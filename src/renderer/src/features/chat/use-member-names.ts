@@ -59,8 +59,7 @@ export function useMemberNames(api: ApiClient, socket: SocketClient, roomId: str
 
   useEffect(() => {
     const onTyping = (event: { user_id: string; display_name: string }) => learn([event]);
-    socket.socket.on('typing', onTyping);
-    return () => void socket.socket.off('typing', onTyping);
+    return socket.on('typing', onTyping);
   }, [socket, learn]);
 
   return names;

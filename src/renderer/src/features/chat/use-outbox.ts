@@ -28,7 +28,7 @@ export function useOutbox(socket: SocketClient, onConfirmed: (message: Message) 
 
   const attempt = useCallback(
     (item: PendingMessage) => {
-      if (!socket.socket.connected) {
+      if (!socket.isConnected()) {
         update((current) => current.map((i) => (i.client_id === item.client_id ? { ...i, state: 'waiting' } : i)));
         return;
       }
@@ -41,7 +41,7 @@ export function useOutbox(socket: SocketClient, onConfirmed: (message: Message) 
         },
         (error: unknown) => {
           const code = error instanceof SocketRequestError ? error.code : 'UNKNOWN';
-          if (code === 'TIMEOUT' || !socket.socket.connected) {
+          if (code === 'TIMEOUT' || !socket.isConnected()) {
             // Retried on the next connect; the same client_id keeps it from doubling.
             update((current) => current.map((i) => (i.client_id === client_id ? { ...i, state: 'waiting' } : i)));
           } else if (code === 'RATE_LIMITED') {
@@ -61,12 +61,12 @@ export function useOutbox(socket: SocketClient, onConfirmed: (message: Message) 
 
   useEffect(() => {
     const flush = () => itemsRef.current.filter((item) => item.state !== 'failed').forEach(attempt);
-    socket.socket.on('connect', flush);
-    socket.socket.on('message:new', confirm);
-    if (socket.socket.connected) flush();
+    const offConnect = socket.on('connect', flush);
+    const offNew = socket.on('message:new', confirm);
+    if (socket.isConnected()) flush();
     return () => {
-      socket.socket.off('connect', flush);
-      socket.socket.off('message:new', confirm);
+      offConnect();
+      offNew();
     };
   }, [socket, attempt, confirm]);
 

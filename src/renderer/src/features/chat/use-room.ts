@@ -56,11 +56,11 @@ export function useRoom(socket: SocketClient, roomId: string | null) {
         },
       );
     };
-    if (socket.socket.connected) open();
-    socket.socket.on('connect', open);
+    if (socket.isConnected()) open();
+    const offConnect = socket.on('connect', open);
     return () => {
       live = false;
-      socket.socket.off('connect', open);
+      offConnect();
     };
   }, [socket, roomId]);
 
@@ -75,18 +75,14 @@ export function useRoom(socket: SocketClient, roomId: string | null) {
       setTyping((current) => ({ ...current, [event.user_id]: { name: event.display_name, until: Date.now() + 3500 } }));
     };
     const onPresence = (update: Presence) => setPresence((current) => ({ ...current, [update.user_id]: update }));
-    socket.socket.on('message:new', onNew);
-    socket.socket.on('message:updated', onNew);
-    socket.socket.on('message:deleted', onDeleted);
-    socket.socket.on('typing', onTyping);
-    socket.socket.on('presence:update', onPresence);
-    return () => {
-      socket.socket.off('message:new', onNew);
-      socket.socket.off('message:updated', onNew);
-      socket.socket.off('message:deleted', onDeleted);
-      socket.socket.off('typing', onTyping);
-      socket.socket.off('presence:update', onPresence);
-    };
+    const offs = [
+      socket.on('message:new', onNew),
+      socket.on('message:updated', onNew),
+      socket.on('message:deleted', onDeleted),
+      socket.on('typing', onTyping),
+      socket.on('presence:update', onPresence),
+    ];
+    return () => offs.forEach((off) => off());
   }, [socket, roomId]);
 
   // A typing notice fades when no new one comes.

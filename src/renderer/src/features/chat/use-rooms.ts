@@ -21,8 +21,7 @@ export function useRooms(api: ApiClient, socket: SocketClient, activeRoomId: str
 
   useEffect(() => {
     reload();
-    socket.socket.io.on('reconnect', reload);
-    return () => void socket.socket.io.off('reconnect', reload);
+    return socket.on('reconnect', reload);
   }, [socket, reload]);
 
   useEffect(() => {
@@ -30,8 +29,7 @@ export function useRooms(api: ApiClient, socket: SocketClient, activeRoomId: str
       if (message.room_id === activeRoomId || message.user_id === userId) return;
       setUnread((current) => ({ ...current, [message.room_id]: (current[message.room_id] ?? 0) + 1 }));
     };
-    socket.socket.on('message:new', onMessage);
-    return () => void socket.socket.off('message:new', onMessage);
+    return socket.on('message:new', onMessage);
   }, [socket, activeRoomId, userId]);
 
   useEffect(() => {

@@ -1,4 +1,6 @@
 import { useRef, useState, type DragEvent, type FormEvent } from 'react';
+import { AUDIO_EXTENSIONS } from '../../../../shared/audio-files';
+import { TRACK_TEXT_MAX_LENGTH } from '../../../../shared/limits';
 import { formatTime } from '../../lib/format';
 import type { Track } from '../../lib/types';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
@@ -11,6 +13,9 @@ interface LibraryProps {
   playingId: string | null;
   onPlay(track: Track): void;
 }
+
+/** What the file input offers: any audio type, and the usual audio extensions for systems that lack the MIME type. */
+const ACCEPTED_FILES = ['audio/*', ...AUDIO_EXTENSIONS.map((extension) => `.${extension}`)].join(',');
 
 /** The artist's tracks: drop or pick files, watch them upload and transcode, rename, delete, play. */
 export function Library({ model, playingId, onPlay }: LibraryProps) {
@@ -38,7 +43,7 @@ export function Library({ model, playingId, onPlay }: LibraryProps) {
         <input
           ref={picker}
           type="file"
-          accept="audio/*,.wav,.flac,.mp3,.ogg,.opus,.m4a,.aac,.aif,.aiff"
+          accept={ACCEPTED_FILES}
           multiple
           hidden
           aria-label="Choose audio files"
@@ -172,7 +177,7 @@ function TrackRow({ track, playing, onPlay, onRename, onDelete }: { track: Track
       <div className="track-main">
         {editing ? (
           <form onSubmit={submit} className="rename-form">
-            <input aria-label={`New title for ${track.title}`} value={title} onChange={(event) => setTitle(event.target.value)} maxLength={200} autoFocus />
+            <input aria-label={`New title for ${track.title}`} value={title} onChange={(event) => setTitle(event.target.value)} maxLength={TRACK_TEXT_MAX_LENGTH} autoFocus />
             <button type="submit">Save</button>
             <button type="button" onClick={() => (setEditing(false), setTitle(track.title))}>
               Cancel

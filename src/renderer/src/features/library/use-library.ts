@@ -71,12 +71,12 @@ export function useLibrary(api: ApiClient, socket: SocketClient, onTrackGone?: (
     };
     // Events missed while disconnected: the list is the truth after a reconnect.
     const onReconnect = () => reload();
-    socket.socket.on('track:status', onStatus);
-    socket.socket.io.on('reconnect', onReconnect);
+    const offStatus = socket.on('track:status', onStatus);
+    const offReconnect = socket.on('reconnect', onReconnect);
     const pending = handles.current;
     return () => {
-      socket.socket.off('track:status', onStatus);
-      socket.socket.io.off('reconnect', onReconnect);
+      offStatus();
+      offReconnect();
       for (const handle of pending.values()) handle.abort();
     };
   }, [api, socket, reload]);

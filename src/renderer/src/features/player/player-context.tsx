@@ -13,3 +13,8 @@ export function usePlayerState(): PlayerState {
   const engine = usePlayerEngine();
   return useSyncExternalStore(engine.subscribe, engine.getState);
 }
+
+/** The id of the track in the player (playing or not), for marking it in lists. */
+export function usePlayerTrackId(engine: PlayerEngine): string | null {
+  return useSyncExternalStore(engine.subscribe, () => engine.getState().track?.id ?? null);
+}

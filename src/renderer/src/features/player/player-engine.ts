@@ -3,13 +3,11 @@ import type { ApiClient } from '../../lib/api';
 import type { HlsInfo, StreamUrl, Track } from '../../lib/types';
 import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withToken } from './quality';
 
+/** The hls.js module as the engine uses it (its default export is the player class). */
+export type HlsModule = typeof HlsJs;
+
 /** hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. */
-let hlsJs: Promise<typeof HlsJs> | undefined;
-const loadHlsJs = () =>
-  (hlsJs ??= import('hls.js').catch((error: unknown) => {
-    hlsJs = undefined; // the next track tries again
-    throw error;
-  }));
+const importHlsJs = (): Promise<HlsModule> => import('hls.js');
 
 /** How the current track reaches the <audio> element. */
 type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
@@ -61,6 +59,8 @@ export interface PlayerEngineOptions {
   defaultRenewMs?: number;
   /** Test hook: force the MSE check (NoHLS / Safari paths). */
   mseSupported?: boolean;
+  /** Loads hls.js (default: its own chunk, imported on first use). Called again after a failure. */
+  loadHls?: () => Promise<HlsModule>;
 }
 
 /**
@@ -72,7 +72,8 @@ export class PlayerEngine {
   private readonly listeners = new Set<() => void>();
   private hls: HlsJs.default | null = null;
   private streamToken: string | null = null;
-  private renewTimer: number | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  private hlsModule: Promise<HlsModule> | undefined;
   /** Bumped on each load so late answers for an older track are ignored. */
   private generation = 0;
   private readonly audio: HTMLAudioElement;
@@ -112,6 +113,14 @@ export class PlayerEngine {
     return () => this.listeners.delete(listener);
   };
 
+  private loadHlsJs(): Promise<HlsModule> {
+    this.hlsModule ??= (this.options.loadHls ?? importHlsJs)().catch((error: unknown) => {
+      this.hlsModule = undefined; // the next track tries again
+      throw error;
+    });
+    return this.hlsModule;
+  }
+
   private patch(partial: Partial<PlayerState>) {
     this.state = { ...this.state, ...partial };
     for (const listener of this.listeners) listener();
@@ -139,7 +148,7 @@ export class PlayerEngine {
       this.scheduleRenewal(info, generation);
       // A failed chunk load (say, the server was updated under an open page) leaves native HLS or the original.
       const mse = this.options.mseSupported ?? ('MediaSource' in window || 'ManagedMediaSource' in window);
-      const lib = mse ? await loadHlsJs().catch(() => null) : null;
+      const lib = mse ? await this.loadHlsJs().catch(() => null) : null;
       if (generation !== this.generation) return;
       if (lib && (this.options.mseSupported ?? lib.default.isSupported())) return this.startHls(lib, info.master_url, startAt, autoplay, generation);
       if (this.audio.canPlayType('application/vnd.apple.mpegurl')) {
@@ -156,7 +165,7 @@ export class PlayerEngine {
     return new URL(url, this.options.api.baseUrl || window.location.href).toString();
   }
 
-  private startHls(lib: typeof HlsJs, masterUrl: string, startAt: number, autoplay: boolean, generation: number) {
+  private startHls(lib: HlsModule, masterUrl: string, startAt: number, autoplay: boolean, generation: number) {
     const { Events } = lib;
     this.streamToken = tokenOf(masterUrl);
     const pinnedLabel = this.options.quality.get();
@@ -187,7 +196,7 @@ export class PlayerEngine {
     hls.attachMedia(this.audio);
   }
 
-  private async onHlsError({ ErrorTypes, ErrorDetails }: typeof HlsJs, data: HlsJs.ErrorData, generation: number) {
+  private async onHlsError({ ErrorTypes, ErrorDetails }: HlsModule, data: HlsJs.ErrorData, generation: number) {
     const status = data.response?.code;
     if (data.type === ErrorTypes.NETWORK_ERROR && (status === 401 || status === 403)) {
       // The stream token lapsed (sleep, clock skew): renew it and carry on from where we were.
@@ -262,11 +271,11 @@ export class PlayerEngine {
   }
 
   private scheduleRenewal(info: HlsInfo, generation: number) {
-    window.clearTimeout(this.renewTimer);
+    clearTimeout(this.renewTimer);
     const margin = this.options.renewMarginMs ?? 5 * 60_000;
     const expiresAt = info.expires_at ? info.expires_at * 1000 : NaN; // Unix seconds on the wire
     const delay = Number.isFinite(expiresAt) ? Math.max(5_000, expiresAt - Date.now() - margin) : (this.options.defaultRenewMs ?? 20 * 60_000);
-    this.renewTimer = window.setTimeout(() => void this.renewToken(generation), delay);
+    this.renewTimer = setTimeout(() => void this.renewToken(generation), delay);
   }
 
   /** Asks hls/info again; the new token is used by the next request (playlists and segments alike). */
@@ -325,7 +334,7 @@ export class PlayerEngine {
 
 
   private teardown() {
-    window.clearTimeout(this.renewTimer);
+    clearTimeout(this.renewTimer);
     this.destroyHls();
     this.mediaRecovered = false;
     this.lastReload = null;

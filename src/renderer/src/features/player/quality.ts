@@ -27,10 +27,13 @@ export function storedQualityPreference(storage: Storage = localStorage, key = '
   };
 }
 
+/** Base for relative URLs: the page's own (none outside a page, where the unit tests use absolute URLs). */
+const pageUrl = (): string | undefined => globalThis.location?.href;
+
 /** Replaces the `token` query parameter of a stream URL (renewed stream tokens, same URLs otherwise). */
 export function withToken(url: string, token: string | null): string {
   if (!token) return url;
-  const parsed = new URL(url, window.location.href);
+  const parsed = new URL(url, pageUrl());
   if (!parsed.searchParams.has('token')) return url;
   parsed.searchParams.set('token', token);
   return parsed.toString();
@@ -38,7 +41,7 @@ export function withToken(url: string, token: string | null): string {
 
 export function tokenOf(url: string): string | null {
   try {
-    return new URL(url, window.location.href).searchParams.get('token');
+    return new URL(url, pageUrl()).searchParams.get('token');
   } catch {
     return null;
   }

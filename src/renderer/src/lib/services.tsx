@@ -1,7 +1,7 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { ApiClient } from '../lib/api';
-import type { ConnectionState, SocketClient } from '../lib/socket';
 import type { User } from '../../../shared/api';
+import type { ApiClient } from './api';
+import type { ConnectionState, SocketClient } from './socket';
 
 /** What the signed-in app hands to its features (no module singletons: one set per session). */
 export interface AppServices {
