@@ -10,12 +10,12 @@ import {
   TrackParamsSchema,
   TrackPatchSchema,
   TrackSchema,
-} from '../../../src/shared/api.js';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../src/shared/routes.js';
-import { AppError, unauthorized } from '../../infra/errors.js';
-import type { StreamTokens } from '../hls/stream-tokens.js';
-import { parseRange } from './http-range.js';
+} from '../../../../src/shared/api.js';
+import { ErrorCode } from '../../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../../src/shared/routes.js';
+import { AppError, unauthorized } from '../../../infra/errors.js';
+import type { StreamTokens } from '../stream-tokens.js';
+import { parseRange } from '../http-range.js';
 import type { MediaStore } from './media-store.js';
 import { titleFromFileName, type TracksService } from './tracks.service.js';
 
