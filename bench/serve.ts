@@ -5,7 +5,7 @@
  *   - the Veza server: the full app as `npm run serve` builds it. After the first request of each
  *     segment (which goes through the Fastify route: schema, token, rung check, realpath, disk read into
  *     the LRU byte cache), hits are answered by the segment fast path on the raw http server
- *     (server/features/hls/segment-fast-path.ts): Host policy, strict path, stream-token check, one
+ *     (server/features/media/hls/segment-fast-path.ts): Host policy, strict path, stream-token check, one
  *     `res.end(buffer)`. The token's HMAC is computed on its first use and remembered (track binding and
  *     expiry are still checked per request), as a player sends one token with every segment of a listen.
  * Each server runs in its own process; the load generator (wrk -t1 if installed, else autocannon) runs

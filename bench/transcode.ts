@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AacCoder } from '../server/config.js';
-import { buildFfmpegArgs, planLadder, type SourceMedia } from '../server/features/transcoding/ffmpeg-args.js';
-import { HlsLayout } from '../server/features/transcoding/hls-output.js';
-import { Transcoder } from '../server/features/transcoding/transcoder.js';
+import { buildFfmpegArgs, planLadder, type SourceMedia } from '../server/features/media/transcoding/ffmpeg-args.js';
+import { HlsLayout } from '../server/features/media/transcoding/hls-output.js';
+import { Transcoder } from '../server/features/media/transcoding/transcoder.js';
 
 const { values } = parseArgs({
   options: {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, inject } from 'vitest';
-import { type Database, openDatabase, type SqlDialect } from '../../server/infra/db/database.js';
+import { type Database, openDatabase } from '../../server/infra/db/database.js';
+import type { SqlDialect } from '../../server/infra/db/dialect.js';
 import { createTestDatabase } from './postgres.js';
 
 /** Opens a migrated, empty database of the given dialect (fresh SQLite file or fresh PostgreSQL database). */

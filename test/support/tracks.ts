@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Track } from '../../src/shared/api.js';
 import { type App, buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { readContainedFile } from '../../server/features/hls/hls.service.js';
+import { readContainedFile } from '../../server/features/media/hls/hls.service.js';
 import { AUDIO_FORMATS, makeAudio, multipartBody } from './audio.js';
 import { waitFor } from './free-port.js';
 

@@ -16,9 +16,11 @@ import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError } from '../../config.js';
 import { migrationProvider } from './migrations/index.js';
+import type { SqlDialect } from './dialect.js';
 import type { DB } from './schema.js';
 
-export type SqlDialect = 'sqlite' | 'postgres';
+// Kept for chat.repository.ts until it imports dialect.ts itself.
+export type { SqlDialect } from './dialect.js';
 
 export interface Database {
   db: Kysely<DB>;

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import { DEFAULT_ROOM_ID, DEFAULT_ROOM_NAME } from '../../../../src/shared/chat.js';
-import type { SqlDialect } from '../database.js';
+import type { SqlDialect } from '../dialect.js';
 
 /**
  * Chat tables. Written as SQL because the two dialects differ where it matters: the integer key that

@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HlsStatus, Track, TrackStatusEvent } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio, probeDuration } from '../../../test/support/audio.js';
-import { waitFor } from '../../../test/support/free-port.js';
+import type { HlsStatus, Track, TrackStatusEvent } from '../../../../src/shared/api.js';
+import { AUDIO_FORMATS, makeAudio, probeDuration } from '../../../../test/support/audio.js';
+import { waitFor } from '../../../../test/support/free-port.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
 interface Server {
   child: ChildProcess;

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HlsInfo } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio } from '../../../test/support/audio.js';
-import { signUp, uploadTo } from '../../../test/support/cluster.js';
-import { waitFor } from '../../../test/support/free-port.js';
-import { createTestDatabase } from '../../../test/support/postgres.js';
-import { type App, buildApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
+import type { HlsInfo } from '../../../../src/shared/api.js';
+import { AUDIO_FORMATS, makeAudio } from '../../../../test/support/audio.js';
+import { signUp, uploadTo } from '../../../../test/support/cluster.js';
+import { waitFor } from '../../../../test/support/free-port.js';
+import { createTestDatabase } from '../../../../test/support/postgres.js';
+import { type App, buildApp } from '../../../app.js';
+import { loadConfig } from '../../../config.js';
 
 interface Instance {
   app: App;

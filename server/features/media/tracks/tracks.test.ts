@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Track, TrackStatusEvent } from '../../../src/shared/api.js';
-import { makeTestApp, type TestApp } from '../../../test/support/app.js';
-import { AUDIO_FORMATS, makeAudio, multipartBody, probeDuration } from '../../../test/support/audio.js';
-import { waitFor } from '../../../test/support/free-port.js';
+import type { Track, TrackStatusEvent } from '../../../../src/shared/api.js';
+import { makeTestApp, type TestApp } from '../../../../test/support/app.js';
+import { AUDIO_FORMATS, makeAudio, multipartBody, probeDuration } from '../../../../test/support/audio.js';
+import { waitFor } from '../../../../test/support/free-port.js';
 
 let t: TestApp;
 let token: string;

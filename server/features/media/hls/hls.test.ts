@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Parser } from 'm3u8-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HlsInfo, Track } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio, multipartBody } from '../../../test/support/audio.js';
-import { waitFor } from '../../../test/support/free-port.js';
-import { type HlsTestApp, startHlsTestApp, TRAVERSAL_PAYLOADS } from '../../../test/support/tracks.js';
-import { type App, buildApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
+import type { HlsInfo, Track } from '../../../../src/shared/api.js';
+import { AUDIO_FORMATS, makeAudio, multipartBody } from '../../../../test/support/audio.js';
+import { waitFor } from '../../../../test/support/free-port.js';
+import { type HlsTestApp, startHlsTestApp, TRAVERSAL_PAYLOADS } from '../../../../test/support/tracks.js';
+import { type App, buildApp } from '../../../app.js';
+import { loadConfig } from '../../../config.js';
 
 let env: HlsTestApp;
 let app: App;

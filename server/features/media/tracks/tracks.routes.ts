@@ -10,13 +10,13 @@ import {
   TrackParamsSchema,
   TrackPatchSchema,
   TrackSchema,
-} from '../../../src/shared/api.js';
-import { TRACK_TEXT_MAX_LENGTH } from '../../../src/shared/limits.js';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../src/shared/routes.js';
-import { AppError, unauthorized } from '../../infra/errors.js';
-import type { StreamTokens } from '../hls/stream-tokens.js';
-import { parseRange } from './http-range.js';
+} from '../../../../src/shared/api.js';
+import { TRACK_TEXT_MAX_LENGTH } from '../../../../src/shared/limits.js';
+import { ErrorCode } from '../../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../../src/shared/routes.js';
+import { AppError, unauthorized } from '../../../infra/errors.js';
+import type { StreamTokens } from '../stream-tokens.js';
+import { parseRange } from '../http-range.js';
 import type { MediaStore } from './media-store.js';
 import { titleFromFileName, type TracksService } from './tracks.service.js';
 

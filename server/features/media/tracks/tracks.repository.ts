@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB, JobStatus, TracksTable } from '../../infra/db/schema.js';
+import type { DB, JobStatus, TracksTable } from '../../../infra/db/schema.js';
 
 export type TrackRow = TracksTable & {
   job_status: JobStatus | null;

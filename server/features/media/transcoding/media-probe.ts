@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { FfmpegLookup } from '../../infra/ffmpeg.js';
+import type { FfmpegLookup } from '../../../infra/ffmpeg.js';
 
 type FfmpegBinaries = Extract<FfmpegLookup, { ok: true }>['binaries'];
 import { buildDecodeCheckArgs, buildProbeArgs, DEMUXERS, type SourceMedia } from './ffmpeg-args.js';

@@ -12,11 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_PREFIX } from '../../../src/shared/routes.js';
+import { API_PREFIX } from '../../../../src/shared/routes.js';
 import { SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
 import type { CachedFile } from './segment-cache.js';
 import type { HlsService } from './hls.service.js';
-import type { StreamTokens } from './stream-tokens.js';
+import type { StreamTokens } from '../stream-tokens.js';
 
 /** The Fastify route this path stands in for (also its metrics label). */
 export const SEGMENT_ROUTE = `${API_PREFIX}/tracks/:id/hls/:quality/:segment`;

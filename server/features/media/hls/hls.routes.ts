@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HlsInfoSchema, HlsStatusSchema, TrackParamsSchema } from '../../../src/shared/api.js';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { AppError } from '../../infra/errors.js';
-import { parseRange } from '../tracks/http-range.js';
+import { HlsInfoSchema, HlsStatusSchema, TrackParamsSchema } from '../../../../src/shared/api.js';
+import { ErrorCode } from '../../../../src/shared/errors.js';
+import { AppError } from '../../../infra/errors.js';
+import { parseRange } from '../http-range.js';
 import type { TracksService } from '../tracks/tracks.service.js';
 import type { CachedFile } from './segment-cache.js';
 import type { HlsService } from './hls.service.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { SqlDialect } from '../../infra/db/database.js';
-import type { DB } from '../../infra/db/schema.js';
+import type { SqlDialect } from '../../../infra/db/dialect.js';
+import type { DB } from '../../../infra/db/schema.js';
 import type { SourceMedia } from './ffmpeg-args.js';
 
 export interface ClaimedJob {

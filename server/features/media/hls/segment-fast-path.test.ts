@@ -7,11 +7,11 @@ import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HlsInfo, Track } from '../../../src/shared/api.js';
-import { AUDIO_FORMATS, makeAudio } from '../../../test/support/audio.js';
-import { waitFor } from '../../../test/support/free-port.js';
-import { type HlsTestApp, startHlsTestApp, TRAVERSAL_PAYLOADS } from '../../../test/support/tracks.js';
-import type { App } from '../../app.js';
+import type { HlsInfo, Track } from '../../../../src/shared/api.js';
+import { AUDIO_FORMATS, makeAudio } from '../../../../test/support/audio.js';
+import { waitFor } from '../../../../test/support/free-port.js';
+import { type HlsTestApp, startHlsTestApp, TRAVERSAL_PAYLOADS } from '../../../../test/support/tracks.js';
+import type { App } from '../../../app.js';
 
 let env: HlsTestApp;
 let app: App;

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { HlsInfo } from '../../../src/shared/api.js';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../src/shared/routes.js';
-import { AppError, notFound, unauthorized } from '../../infra/errors.js';
+import type { HlsInfo } from '../../../../src/shared/api.js';
+import { ErrorCode } from '../../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../../src/shared/routes.js';
+import { AppError, notFound, unauthorized } from '../../../infra/errors.js';
 import { rungName, SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
 import type { TracksService } from '../tracks/tracks.service.js';
 import { type CachedFile, SegmentCache } from './segment-cache.js';
-import type { StreamTokens } from './stream-tokens.js';
+import type { StreamTokens } from '../stream-tokens.js';
 
 /** Reads a file already proven to lie inside the track's HLS dir (injectable so tests can watch opens). */
 export type ContainedReader = (file: string) => Promise<{ body: Buffer; mtime: Date }>;

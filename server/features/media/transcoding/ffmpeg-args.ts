@@ -3,7 +3,7 @@
  * exact commands are tested as data (ffmpeg-args.test.ts).
  */
 import path from 'node:path';
-import type { AacCoder } from '../../config.js';
+import type { AacCoder } from '../../../config.js';
 
 /** FFmpeg demuxers we accept (format_name as ffprobe reports it → the name `-f` takes). */
 export const DEMUXERS: Record<string, string> = {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../src/shared/api.js';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../src/shared/routes.js';
-import { AppError, notFound } from '../../infra/errors.js';
+import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../../src/shared/api.js';
+import { ErrorCode } from '../../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../../src/shared/routes.js';
+import { AppError, notFound } from '../../../infra/errors.js';
 import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
 import type { MediaStore } from './media-store.js';
 import type { TrackRow, TracksRepository } from './tracks.repository.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { AacCoder } from '../../config.js';
-import type { FfmpegLookup } from '../../infra/ffmpeg.js';
+import type { AacCoder } from '../../../config.js';
+import type { FfmpegLookup } from '../../../infra/ffmpeg.js';
 
 type FfmpegBinaries = Extract<FfmpegLookup, { ok: true }>['binaries'];
 import { buildFfmpegArgs, type LadderPlan, planLadder, type SourceMedia } from './ffmpeg-args.js';
