@@ -5,11 +5,13 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'net', 'url', 'stream', 'events', 'util', 'worker_threads'];
 
-/** Layer zones: code is placed by the environment it runs in, and these rules keep it there. */
-const zone = (files, forbidden, message) => ({
+/** Layer zones: code is placed by the environment it runs in, and these rules keep it there. An array is one
+ * gitignore-style group, so it can re-allow a file with `!`. */
+const zone = (files, forbidden, message, ignores = []) => ({
   files,
+  ignores,
   rules: {
-    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group], message })) }],
+    'no-restricted-imports': ['error', { patterns: forbidden.map((group) => ({ group: [group].flat(), message })) }],
   },
 });
 
@@ -34,4 +36,12 @@ export default tseslint.config(
   zone(['src/renderer/**'], ['electron', ...nodeBuiltins, '**/server/**', '**/src/main/**', '**/src/preload/**', '../../main/**', '../../preload/**'], 'The renderer imports only src/shared and browser code.'),
   zone(['src/preload/**'], ['**/server/**', '**/main/**', '**/renderer/**', ...nodeBuiltins], 'The preload imports only src/shared and electron.'),
   zone(['src/main/**'], ['**/renderer/**', '**/preload/**'], 'Main talks to the renderer only over IPC.'),
+  // Main hosts the server through its process entry and config only (tests may reach further in). One zone
+  // per file set: a later no-restricted-imports entry replaces an earlier one instead of adding to it.
+  zone(
+    ['src/main/**'],
+    ['**/renderer/**', '**/preload/**', ['**/server/**', '!**/server/server-process.js', '!**/server/config.js']],
+    'Main talks to the renderer only over IPC, and hosts the server through server/server-process.ts and server/config.ts only.',
+    ['src/main/**/*.test.ts'],
+  ),
 );

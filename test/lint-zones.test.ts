@@ -20,6 +20,8 @@ describe('layer zones (eslint)', () => {
     ['src/shared/x.ts', "import { buildApp } from '../../server/app.js';"],
     ['src/preload/x.ts', "import { buildApp } from '../../server/app.js';"],
     ['src/main/x.ts', "import { App } from '../renderer/src/app/App.js';"],
+    ['src/main/x.ts', "import { userRoom } from '../../server/infra/socket.js';"],
+    ['src/main/x.ts', "import { buildApp } from '../../server/app.js';"],
   ])('%s may not: %s', async (file, code) => {
     expect(await zoneErrors(file, code)).toHaveLength(1);
   });
@@ -28,6 +30,8 @@ describe('layer zones (eslint)', () => {
     ['server/features/x.ts', "import { API_PREFIX } from '../../src/shared/routes.js';"],
     ['src/renderer/src/app/x.ts', "import { API_PREFIX } from '../../../shared/routes';"],
     ['src/main/x.ts', "import { startServer } from '../../server/server-process.js';"],
+    ['src/main/x.ts', "import { loadConfig } from '../../server/config.js';"],
+    ['src/main/x.test.ts', "import { userRoom } from '../../server/infra/socket.js';"],
     ['src/preload/x.ts', "import { contextBridge } from 'electron';"],
   ])('%s may: %s', async (file, code) => {
     expect(await zoneErrors(file, code)).toEqual([]);

@@ -8,18 +8,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../server/server-process.js';
-import type { DesktopSettings } from '../shared/desktop-settings.js';
-import { AUDIO_EXTENSIONS } from '../shared/audio-files.js';
 import type { ConnectionInfo } from '../shared/ipc.js';
 import { claimSingleInstance, installGracefulQuit } from './app-lifecycle.js';
 import { appMenuTemplate } from './app-menu.js';
 import { createDesktopApi } from './desktop-api.js';
+import { chooseAudioFiles, confirmSettingsChange, nativeDialogs } from './dialogs.js';
 import { registerIpcHandlers } from './ipc-validation.js';
 import { embeddedServerConfig, ServerHost, unpackedAsarPath } from './server-host.js';
 import { SettingsStore } from './settings-store.js';
 import { TrackNotifier } from './track-notifier.js';
-import { guardWebContents, isPermissionAllowed, openInBrowser, withContentSecurityPolicy } from './web-guards.js';
-import { createSecureWindow, effectivePreferences, insecureEffectivePreferences, MIN_WINDOW_SIZE, mainWindowOptions } from './window-options.js';
+import { applySessionPolicy } from './session-policy.js';
+import { openInBrowser } from './web-guards.js';
+import { createSecureWindow, MIN_WINDOW_SIZE, mainWindowOptions } from './window-options.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
 const SHUTDOWN_DEADLINE_MS = 8000;
@@ -58,18 +58,15 @@ async function launch(): Promise<void> {
     return url ? new URL(url).origin : null;
   };
 
-  app.on('web-contents-created', (_event, contents) => {
-    guardWebContents(contents, { appOrigin: () => appOrigin() ?? 'null', openInBrowser: (url) => openInBrowser(shell, url) });
+  applySessionPolicy({
+    app,
+    session: session.defaultSession,
+    shell,
+    appOrigin,
+    preloadPath,
+    log: (message) => console.error(message),
   });
-  // The runtime check: a window whose effective preferences are not the secure set is destroyed at once.
-  app.on('browser-window-created', (_event, created) => {
-    const applied = effectivePreferences(created.webContents);
-    const problems = applied === undefined ? [] : insecureEffectivePreferences(applied, preloadPath);
-    if (problems.length > 0) {
-      console.error(`veza: destroying a window with insecure webPreferences: ${problems.join(', ')}`);
-      created.destroy();
-    }
-  });
+  const dialogs = nativeDialogs(dialog);
 
   let window: BrowserWindow | null = null;
   let notifier: TrackNotifier | null = null;
@@ -104,42 +101,13 @@ async function launch(): Promise<void> {
     connection = await host.start({ mode: 'solo', dataDir: null });
   }
 
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
-    callback(isPermissionAllowed(permission, contents.getURL(), appOrigin() ?? '')),
-  );
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
-    isPermissionAllowed(permission, requestingOrigin, appOrigin() ?? ''),
-  );
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
-    callback({ responseHeaders: withContentSecurityPolicy(details.url, details.responseHeaders, appOrigin() ?? '') }),
-  );
-
   registerIpcHandlers(
     ipcMain,
     createDesktopApi({
       host,
       settingsStore,
-      chooseAudioFiles: async () => {
-        const options: Electron.OpenDialogOptions = {
-          title: 'Add tracks',
-          properties: ['openFile', 'multiSelections'],
-          filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }],
-        };
-        const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? [] : result.filePaths;
-      },
-      confirmSettingsChange: async (next: DesktopSettings) => {
-        const options: Electron.MessageBoxOptions = {
-          type: 'question',
-          buttons: ['Switch', 'Cancel'],
-          defaultId: 1,
-          cancelId: 1,
-          message: `Switch Veza to ${next.mode === 'solo' ? 'Solo' : 'Team'} mode?`,
-          detail: 'The server restarts and the window reloads. Uploads in progress are interrupted; transcodes resume later.',
-        };
-        const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
-        return response === 0;
-      },
+      chooseAudioFiles: () => chooseAudioFiles(dialogs, window),
+      confirmSettingsChange: (next) => confirmSettingsChange(dialogs, window, next),
       showInFolder: (fullPath) => shell.showItemInFolder(fullPath),
       appInfo: () => ({
         name: app.getName(),
@@ -167,6 +135,15 @@ async function launch(): Promise<void> {
     ),
   );
 
+  const mainWindow = createMainWindow(windowStateFile);
+  window = mainWindow;
+  mainWindow.on('closed', () => (window = null));
+  watchTracks(connection);
+  await mainWindow.loadURL(connection.url);
+}
+
+/** The one app window: secure preferences restated at the constructor, size and place remembered. */
+function createMainWindow(windowStateFile: string): BrowserWindow {
   const state = loadWindowState(windowStateFile, screen.getAllDisplays().map((d) => d.workArea), MIN_WINDOW_SIZE);
   const mainWindow = createSecureWindow(
     (options) =>
@@ -185,18 +162,15 @@ async function launch(): Promise<void> {
     mainWindowOptions(preloadPath, state?.bounds),
     preloadPath,
   );
-  window = mainWindow;
   mainWindow.on('close', () => {
     if (mainWindow.isMinimized()) return;
     saveWindowState(windowStateFile, { bounds: mainWindow.getNormalBounds(), isMaximized: mainWindow.isMaximized() });
   });
-  mainWindow.on('closed', () => (window = null));
   mainWindow.once('ready-to-show', () => {
     if (state?.isMaximized) mainWindow.maximize();
     mainWindow.show();
   });
-  watchTracks(connection);
-  await mainWindow.loadURL(connection.url);
+  return mainWindow;
 }
 
 // Every renderer is sandboxed, whatever a future window's options say.
