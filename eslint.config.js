@@ -15,6 +15,12 @@ const zone = (files, forbidden, message, ignores = []) => ({
   },
 });
 
+const serverForbidden = ['electron', 'electron/*', '**/src/main/**', '**/src/preload/**', '**/src/renderer/**'];
+/** Feature folders of the server; each exposes itself through its index.ts. */
+const serverFeatures = ['accounts', 'chat', 'health', 'media', 'presence', 'web'];
+// Tests may reach into any module they specify.
+const serverTests = ['server/**/*.test.ts'];
+
 export default tseslint.config(
   { ignores: ['out/', 'dist/', 'node_modules/', 'storybook-static/', 'test-results/', 'playwright-report/', '.tmp/'] },
   js.configs.recommended,
@@ -31,7 +37,18 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
-  zone(['server/**'], ['electron', 'electron/*', '**/src/main/**', '**/src/preload/**', '**/src/renderer/**'], 'server/ runs headless: it never imports Electron or the desktop layers.'),
+  zone(['server/**'], serverForbidden, 'server/ runs headless: it never imports Electron or the desktop layers.'),
+  // Floors inside the server (each zone repeats serverForbidden: a later zone replaces an earlier one).
+  zone(['server/infra/**'], [...serverForbidden, '**/features/**'], 'server/infra is the floor below the features: it never imports them.', serverTests),
+  zone(['server/*.ts'], [...serverForbidden, ['**/features/*/**', '!**/features/*/index.js']], 'The server composes features through their entry (features/<name>/index.ts) only.', serverTests),
+  ...serverFeatures.map((feature) =>
+    zone(
+      [`server/features/${feature}/**`],
+      [...serverForbidden, ...serverFeatures.filter((other) => other !== feature).map((other) => [`**/${other}/**`, `!**/features/${other}/index.js`, `!../${other}/index.js`, `!../../${other}/index.js`])],
+      'A feature reaches another only through its entry (features/<name>/index.ts).',
+      serverTests,
+    ),
+  ),
   zone(['src/shared/**'], ['electron', ...nodeBuiltins, '**/server/**', '**/main/**', '**/preload/**', '**/renderer/**'], 'src/shared is pure TypeScript: no environment, no other layer.'),
   zone(['src/renderer/**'], ['electron', ...nodeBuiltins, '**/server/**', '**/src/main/**', '**/src/preload/**', '../../main/**', '../../preload/**'], 'The renderer imports only src/shared and browser code.'),
   zone(['src/preload/**'], ['**/server/**', '**/main/**', '**/renderer/**', ...nodeBuiltins], 'The preload imports only src/shared and electron.'),

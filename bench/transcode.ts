@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AacCoder } from '../server/config.js';
 import { buildFfmpegArgs, planLadder, type SourceMedia } from '../server/features/media/transcoding/ffmpeg-args.js';
-import { HlsLayout } from '../server/features/media/transcoding/hls-output.js';
+import { HlsLayout } from '../server/features/media/hls-layout.js';
 import { Transcoder } from '../server/features/media/transcoding/transcoder.js';
 
 const { values } = parseArgs({

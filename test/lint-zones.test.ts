@@ -22,6 +22,13 @@ describe('layer zones (eslint)', () => {
     ['src/main/x.ts', "import { App } from '../renderer/src/app/App.js';"],
     ['src/main/x.ts', "import { userRoom } from '../../server/infra/socket.js';"],
     ['src/main/x.ts', "import { buildApp } from '../../server/app.js';"],
+    ['server/infra/x.ts', "import { chat } from '../features/chat/index.js';"],
+    ['server/infra/db/x.ts', "import type { TrackRow } from '../../features/media/tracks/tracks.repository.js';"],
+    ['server/features/presence/x.ts', "import { ChatService } from '../chat/chat.service.js';"],
+    ['server/features/media/hls/x.ts', "import { ChatService } from '../../chat/chat.service.js';"],
+    ['server/features/chat/search/x.ts', "import { HlsLayout } from '../../media/hls-layout.js';"],
+    ['server/features/chat/x.ts', "import { app } from 'electron';"],
+    ['server/app.ts', "import { ChatService } from './features/chat/chat.service.js';"],
   ])('%s may not: %s', async (file, code) => {
     expect(await zoneErrors(file, code)).toHaveLength(1);
   });
@@ -33,6 +40,12 @@ describe('layer zones (eslint)', () => {
     ['src/main/x.ts', "import { loadConfig } from '../../server/config.js';"],
     ['src/main/x.test.ts', "import { userRoom } from '../../server/infra/socket.js';"],
     ['src/preload/x.ts', "import { contextBridge } from 'electron';"],
+    ['server/features/presence/x.ts', "import { chat } from '../chat/index.js';"],
+    ['server/features/media/hls/x.ts', "import { chat } from '../../chat/index.js';"],
+    ['server/features/media/hls/x.ts', "import { HlsLayout } from '../hls-layout.js';"],
+    ['server/features/media/x.ts', "import { AppError } from '../../infra/errors.js';"],
+    ['server/app.ts', "import { media } from './features/media/index.js';"],
+    ['server/infra/x.test.ts', "import { chat } from '../features/chat/index.js';"],
   ])('%s may: %s', async (file, code) => {
     expect(await zoneErrors(file, code)).toEqual([]);
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-interface FfmpegBinaries {
+export interface FfmpegBinaries {
   ffmpeg: string;
   ffprobe: string;
   version: string;

@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Message, Room, RoomMember } from '../../../src/shared/chat.js';
 import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
-import type { SqlDialect } from '../../infra/db/database.js';
+import type { SqlDialect } from '../../infra/db/dialect.js';
 import type { DB, RoomsTable } from '../../infra/db/schema.js';
 import { MESSAGE_COLUMNS, type MessageRow } from './message-row.js';
 import { createMessageSearch } from './search/create-message-search.js';

@@ -20,7 +20,6 @@ import type { SqlDialect } from './dialect.js';
 import type { DB } from './schema.js';
 
 // Kept for chat.repository.ts until it imports dialect.ts itself.
-export type { SqlDialect } from './dialect.js';
 
 export interface Database {
   db: Kysely<DB>;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SqlDialect } from '../../../infra/db/database.js';
+import type { SqlDialect } from '../../../infra/db/dialect.js';
 import type { DB } from '../../../infra/db/schema.js';
 import type { MessageSearch, MessageSearchOptions } from './message-search.js';
 import { PostgresSearch } from './postgres-search.js';

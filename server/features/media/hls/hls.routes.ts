@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HlsInfoSchema, HlsStatusSchema, TrackParamsSchema } from '../../../../src/shared/api.js';
-import { ErrorCode } from '../../../../src/shared/errors.js';
-import { AppError } from '../../../infra/errors.js';
-import { parseRange } from '../http-range.js';
+import { MASTER_PLAYLIST, PLAYLIST_CONTENT_TYPE, RUNG_NAME, RUNG_PLAYLIST, SEGMENT_HEADERS, SEGMENT_NAME } from '../hls-layout.js';
+import { sendRange } from '../http-range.js';
 import type { TracksService } from '../tracks/tracks.service.js';
 import type { CachedFile } from './segment-cache.js';
 import type { HlsService } from './hls.service.js';
@@ -14,14 +13,12 @@ interface HlsRoutesOptions {
   hls: HlsService;
 }
 
-const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
-const SEGMENT_TYPE = 'video/mp2t';
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) });
-const QualityParams = Type.Object({ id: Type.String({ format: 'uuid' }), quality: Type.String({ pattern: '^\\d{2,3}k$' }) });
+const QualityParams = Type.Object({ id: Type.String({ format: 'uuid' }), quality: Type.String({ pattern: RUNG_NAME.source }) });
 const SegmentParams = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  quality: Type.String({ pattern: '^\\d{2,3}k$' }),
-  segment: Type.String({ pattern: '^seg_\\d{5}\\.ts$' }),
+  quality: Type.String({ pattern: RUNG_NAME.source }),
+  segment: Type.String({ pattern: SEGMENT_NAME.source }),
 });
 
 function notModified(request: FastifyRequest, etag: string): boolean {
@@ -32,30 +29,16 @@ function notModified(request: FastifyRequest, etag: string): boolean {
 /** Playlists change with the token and on re-transcode: revalidate every time. */
 function sendPlaylist(request: FastifyRequest, reply: FastifyReply, file: CachedFile, body: string) {
   const etag = `W/${file.etag}`;
-  reply.header('Content-Type', PLAYLIST_TYPE).header('Cache-Control', 'no-cache').header('ETag', etag).header('Last-Modified', file.lastModified);
+  reply.header('Content-Type', PLAYLIST_CONTENT_TYPE).header('Cache-Control', 'no-cache').header('ETag', etag).header('Last-Modified', file.lastModified);
   if (notModified(request, etag)) return reply.code(304).send();
   return reply.send(body);
 }
 
 /** A segment never changes under its name while the token lives: cacheable, with Range. */
 function sendSegment(request: FastifyRequest, reply: FastifyReply, file: CachedFile) {
-  reply
-    .header('Content-Type', SEGMENT_TYPE)
-    .header('Cache-Control', 'private, max-age=3600, immutable')
-    .header('Accept-Ranges', 'bytes')
-    .header('ETag', file.etag)
-    .header('Last-Modified', file.lastModified);
+  reply.headers(SEGMENT_HEADERS).header('ETag', file.etag).header('Last-Modified', file.lastModified);
   if (notModified(request, file.etag)) return reply.code(304).send();
-  const range = parseRange(request.headers.range, file.body.length);
-  if (range === 'unsatisfiable') {
-    reply.header('Content-Range', `bytes */${file.body.length}`);
-    throw new AppError(416, ErrorCode.VALIDATION_FAILED, 'Range not satisfiable');
-  }
-  if (range === null) return reply.send(file.body);
-  return reply
-    .code(206)
-    .header('Content-Range', `bytes ${range.start}-${range.end}/${file.body.length}`)
-    .send(file.body.subarray(range.start, range.end + 1));
+  return sendRange(request, reply, file.body.length, (range) => (range ? file.body.subarray(range.start, range.end + 1) : file.body));
 }
 
 /** HLS routes of the contract; registered only when VEZA_HLS is on (otherwise they answer 404). */
@@ -81,18 +64,18 @@ export const hlsRoutes: FastifyPluginAsyncTypebox<HlsRoutesOptions> = async (app
   );
 
   // Media routes authenticate with the stream token in the query (players cannot send headers).
-  app.get('/tracks/:id/hls/master.m3u8', { schema: { tags: ['hls'], params: TrackParamsSchema, querystring: TokenQuery } }, async (request, reply) => {
+  app.get(`/tracks/:id/hls/${MASTER_PLAYLIST}`, { schema: { tags: ['hls'], params: TrackParamsSchema, querystring: TokenQuery } }, async (request, reply) => {
     const { id } = request.params;
     hls.verify(id, request.query.token);
-    const file = await hls.file(id, 'master.m3u8');
+    const file = await hls.file(id, MASTER_PLAYLIST);
     return sendPlaylist(request, reply, file, hls.withToken(file.body, request.query.token!));
   });
 
-  app.get('/tracks/:id/hls/:quality/playlist.m3u8', { schema: { tags: ['hls'], params: QualityParams, querystring: TokenQuery } }, async (request, reply) => {
+  app.get(`/tracks/:id/hls/:quality/${RUNG_PLAYLIST}`, { schema: { tags: ['hls'], params: QualityParams, querystring: TokenQuery } }, async (request, reply) => {
     const { id, quality } = request.params;
     hls.verify(id, request.query.token);
     await hls.checkQuality(id, quality);
-    const file = await hls.file(id, `${quality}/playlist.m3u8`);
+    const file = await hls.file(id, `${quality}/${RUNG_PLAYLIST}`);
     return sendPlaylist(request, reply, file, hls.withToken(file.body, request.query.token!));
   });
 

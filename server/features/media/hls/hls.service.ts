@@ -3,9 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { HlsInfo } from '../../../../src/shared/api.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../../src/shared/routes.js';
 import { AppError, notFound, unauthorized } from '../../../infra/errors.js';
-import { rungName, SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
+import { type HlsLayout, masterPlaylistPath, RUNG_NAME, rungName, SEGMENT_NAME } from '../hls-layout.js';
 import type { TracksService } from '../tracks/tracks.service.js';
 import { type CachedFile, SegmentCache } from './segment-cache.js';
 import type { StreamTokens } from '../stream-tokens.js';
@@ -25,7 +24,7 @@ export const readContainedFile: ContainedReader = async (file) => {
 
 export interface HlsServiceOptions {
   tracks: Pick<TracksService, 'streamState'>;
-  hlsRoot: string;
+  layout: HlsLayout;
   tokens: StreamTokens;
   /** Memory for hot HLS files (the LRU's byte budget). */
   cacheBytes: number;
@@ -34,7 +33,6 @@ export interface HlsServiceOptions {
   recheckMs?: number;
 }
 
-const QUALITY_PATTERN = /^\d{2,3}k$/;
 /** How often a cached track's folder is checked for a swap nobody announced (team mode, lost message). */
 const LADDER_RECHECK_MS = 1000;
 
@@ -93,7 +91,7 @@ export class HlsService {
       hls_available: isAvailable,
       qualities: rungs.map((kbps) => ({ name: rungName(kbps), bitrate: kbps * 1000 })),
       duration_s: track.duration_s,
-      master_url: issued ? `${origin}${API_PREFIX}/tracks/${trackId}/hls/master.m3u8?token=${issued.token}` : null,
+      master_url: issued ? `${origin}${masterPlaylistPath(trackId)}?token=${issued.token}` : null,
       expires_at: issued?.expiresAt ?? null,
     };
   }
@@ -117,11 +115,11 @@ export class HlsService {
 
   /** `quality` must be one of the track's rungs, checked before any path is built. */
   async checkQuality(trackId: string, quality: string): Promise<void> {
-    if (!QUALITY_PATTERN.test(quality) || !(await this.rungs(trackId)).has(quality)) throw notFound('Quality');
+    if (!RUNG_NAME.test(quality) || !(await this.rungs(trackId)).has(quality)) throw notFound('Quality');
   }
 
   checkSegmentName(segment: string): void {
-    if (!SEGMENT_PATTERN.test(segment)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Not a segment name');
+    if (!SEGMENT_NAME.test(segment)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Not a segment name');
   }
 
   /**
@@ -140,7 +138,7 @@ export class HlsService {
     const ladder = this.ladders.get(trackId);
     if (!ladder || ladder.isChecking || Date.now() - ladder.checkedAtMs < this.recheckMs) return;
     ladder.isChecking = true;
-    void ladderStamp(path.join(this.options.hlsRoot, trackId)).then((stamp) => {
+    void ladderStamp(this.options.layout.trackDir(trackId)).then((stamp) => {
       ladder.isChecking = false;
       ladder.checkedAtMs = Date.now();
       if (stamp !== ladder.stamp && this.ladders.get(trackId) === ladder) this.invalidate(trackId);
@@ -155,7 +153,7 @@ export class HlsService {
       return cached;
     }
     const epoch = this.epoch;
-    const trackDir = path.join(this.options.hlsRoot, trackId);
+    const trackDir = this.options.layout.trackDir(trackId);
     // Stamped before the file is opened, so the bytes are never older than the stamp they are kept under.
     const [realDir, realFile, stamp] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name)), ladderStamp(trackDir)]).catch(() => {
       throw notFound('HLS file');

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX } from '../../../../src/shared/routes.js';
-import { SEGMENT_PATTERN } from '../transcoding/ffmpeg-args.js';
+import { SEGMENT_HEADERS, SEGMENT_NAME, SEGMENT_NAME_LENGTH } from '../hls-layout.js';
 import type { CachedFile } from './segment-cache.js';
 import type { HlsService } from './hls.service.js';
 import type { StreamTokens } from '../stream-tokens.js';
@@ -25,7 +25,6 @@ const PREFIX = `${API_PREFIX}/tracks/`;
 const ID_START = PREFIX.length;
 const ID_END = ID_START + 36;
 const QUALITY_START = ID_END + '/hls/'.length;
-const SEGMENT_LENGTH = 'seg_00000.ts'.length;
 const TOKEN_MARK = '?token=';
 // Canonical lower-case UUIDs only (a subset of what the route's `format: uuid` accepts; others fall through).
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -55,7 +54,7 @@ export class SegmentFastPath {
     if (req.method !== 'GET' || url === undefined || !url.startsWith(PREFIX) || !url.startsWith('/hls/', ID_END)) return false;
     const qualityEnd = url.indexOf('/', QUALITY_START);
     if (qualityEnd < 0) return false;
-    const segmentEnd = qualityEnd + 1 + SEGMENT_LENGTH;
+    const segmentEnd = qualityEnd + 1 + SEGMENT_NAME_LENGTH;
     if (!url.startsWith(TOKEN_MARK, segmentEnd)) return false;
     const trackId = url.slice(ID_START, ID_END);
     const quality = url.slice(QUALITY_START, qualityEnd);
@@ -63,7 +62,7 @@ export class SegmentFastPath {
     // The token must match the stream-token pattern as a whole, so `&`, `%` or a second parameter fail it.
     const token = url.slice(segmentEnd + TOKEN_MARK.length);
     // The quality is checked against the track's own rungs by `cachedSegment`.
-    if (!UUID.test(trackId) || !SEGMENT_PATTERN.test(segment)) return false;
+    if (!UUID.test(trackId) || !SEGMENT_NAME.test(segment)) return false;
 
     const { headers } = req;
     if (
@@ -99,9 +98,7 @@ export class SegmentFastPath {
     let raw = this.headers.get(file);
     if (!raw) {
       raw = [
-        'content-type', 'video/mp2t',
-        'cache-control', 'private, max-age=3600, immutable',
-        'accept-ranges', 'bytes',
+        ...Object.entries(SEGMENT_HEADERS).flat(),
         'etag', file.etag,
         'last-modified', file.lastModified,
         'x-content-type-options', 'nosniff',

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB, JobStatus, TracksTable } from '../../../infra/db/schema.js';
+import { pendingJobRow } from '../transcoding/jobs.repository.js';
 
 export type TrackRow = TracksTable & {
   job_status: JobStatus | null;
@@ -30,10 +30,7 @@ export class TracksRepository {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('tracks').values(track).execute();
       if (options.withJob) {
-        await trx
-          .insertInto('transcode_jobs')
-          .values({ id: randomUUID(), track_id: track.id, status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: track.created_at, updated_at: track.created_at })
-          .execute();
+        await trx.insertInto('transcode_jobs').values(pendingJobRow(track.id, track.created_at)).execute();
       }
     });
   }

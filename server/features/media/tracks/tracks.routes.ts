@@ -16,7 +16,7 @@ import { ErrorCode } from '../../../../src/shared/errors.js';
 import { API_PREFIX } from '../../../../src/shared/routes.js';
 import { AppError, unauthorized } from '../../../infra/errors.js';
 import type { StreamTokens } from '../stream-tokens.js';
-import { parseRange } from '../http-range.js';
+import { sendRange } from '../http-range.js';
 import type { MediaStore } from './media-store.js';
 import { titleFromFileName, type TracksService } from './tracks.service.js';
 
@@ -118,18 +118,8 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
       throw unauthorized('Missing or invalid stream token');
     }
     const original = await tracks.original(request.params.id);
-    const range = parseRange(request.headers.range, original.size);
-    reply.header('Accept-Ranges', 'bytes').header('Content-Type', original.contentType).header('Last-Modified', original.modifiedAt.toUTCString());
+    reply.header('Content-Type', original.contentType).header('Last-Modified', original.modifiedAt.toUTCString());
     reply.header('Cache-Control', 'private, no-cache');
-    if (range === 'unsatisfiable') {
-      reply.header('Content-Range', `bytes */${original.size}`);
-      throw new AppError(416, ErrorCode.VALIDATION_FAILED, 'Range not satisfiable');
-    }
-    if (range === null) {
-      reply.header('Content-Length', original.size);
-      return reply.send(fs.createReadStream(original.path));
-    }
-    reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${original.size}`).header('Content-Length', range.end - range.start + 1);
-    return reply.send(fs.createReadStream(original.path, { start: range.start, end: range.end }));
+    return sendRange(request, reply, original.size, (range) => fs.createReadStream(original.path, range));
   });
 };

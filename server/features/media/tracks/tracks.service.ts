@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../../src/shared/api.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { API_PREFIX } from '../../../../src/shared/routes.js';
 import { AppError, notFound } from '../../../infra/errors.js';
+import { masterPlaylistPath } from '../hls-layout.js';
 import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
 import type { MediaStore } from './media-store.js';
 import type { TrackRow, TracksRepository } from './tracks.repository.js';
@@ -23,9 +23,9 @@ export interface TracksServiceOptions {
   /** Removes a track's HLS ladder. */
   removeHls: (trackId: string) => Promise<void>;
   hlsEnabled: boolean;
+  /** After a delete: whoever caches stream data of the track forgets it. */
+  onRemoved?: (trackId: string) => void;
 }
-
-const manifestUrl = (trackId: string) => `${API_PREFIX}/tracks/${trackId}/hls/master.m3u8`;
 
 const MIME_TYPES: Record<string, string> = {
   wav: 'audio/wav',
@@ -57,7 +57,7 @@ function toTrackJson(row: TrackRow): Track {
     created_at: row.created_at,
     stream_status: row.job_status ?? 'pending',
     stream_progress: row.job_progress ?? 0,
-    stream_manifest_url: row.job_status === 'ready' ? manifestUrl(row.id) : null,
+    stream_manifest_url: row.job_status === 'ready' ? masterPlaylistPath(row.id) : null,
     stream_error: row.job_error,
   };
 }
@@ -73,9 +73,6 @@ export function toStatusEvent(track: Track): TrackStatusEvent {
 }
 
 export class TracksService {
-  /** Set by the composition root: forget cached stream data of a deleted track. */
-  onRemoved: (trackId: string) => void = () => undefined;
-
   constructor(private readonly options: TracksServiceOptions) {}
 
   /**
@@ -154,7 +151,7 @@ export class TracksService {
     await this.options.scheduler.cancel(id);
     await this.options.repository.delete(id);
     await Promise.all([this.options.media.removeOriginal(id), this.options.removeHls(id)]);
-    this.onRemoved(id);
+    this.options.onRemoved?.(id);
   }
 
   /** The track plus the rungs of its ready ladder (empty until ready). */

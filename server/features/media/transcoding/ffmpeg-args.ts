@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { AacCoder } from '../../../config.js';
+import { FFMPEG_SEGMENT_TEMPLATE, RUNG_PLAYLIST, rungName } from '../hls-layout.js';
 
 /** FFmpeg demuxers we accept (format_name as ffprobe reports it → the name `-f` takes). */
 export const DEMUXERS: Record<string, string> = {
@@ -41,10 +42,6 @@ export interface LadderPlan {
   channels: 1 | 2;
 }
 
-/** Name of a rung in URLs and on disk (`128k`). */
-export const rungName = (kbps: number) => `${kbps}k`;
-export const SEGMENT_PATTERN = /^seg_\d{5}\.ts$/;
-
 function isLossy(codec: string): boolean {
   return LOSSY_CODECS.has(codec);
 }
@@ -68,7 +65,7 @@ export function planLadder(source: SourceMedia, ladderKbps: readonly number[]): 
 export interface FfmpegJob {
   plan: LadderPlan;
   input: { path: string; demuxer: string };
-  /** Directory that receives `<rung>/playlist.m3u8` and `<rung>/seg_00000.ts`… */
+  /** Directory that receives the rungs' playlists and segments (hls-layout.ts). */
   outputDir: string;
   aacCoder: AacCoder;
   /** How many FFmpeg processes share the rungs (1 = one pass writes them all). */
@@ -91,8 +88,8 @@ function rungOutputArgs(kbps: number, job: FfmpegJob): string[] {
     '-hls_time', String(SEGMENT_SECONDS),
     '-hls_playlist_type', 'vod',
     '-hls_segment_type', 'mpegts',
-    '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'),
-    path.join(dir, 'playlist.m3u8'),
+    '-hls_segment_filename', path.join(dir, FFMPEG_SEGMENT_TEMPLATE),
+    path.join(dir, RUNG_PLAYLIST),
   ];
 }
 

@@ -1,66 +1,10 @@
 /**
- * Where HLS output lives and how it becomes visible: written into a temp dir beside the final one,
- * verified, then renamed into place in one step, so a crash leaves either no HLS or a complete one.
+ * Checks of a written ladder and its master playlist, from the files actually on disk.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type LadderPlan, rungName, SEGMENT_PATTERN } from './ffmpeg-args.js';
-
-const TEMP_PREFIX = '.tmp-';
-const OLD_PREFIX = '.old-';
-
-export class HlsLayout {
-  constructor(readonly root: string) {}
-
-  trackDir(trackId: string): string {
-    return path.join(this.root, trackId);
-  }
-
-  /**
-   * A fresh name per attempt: a FFmpeg orphaned by a crash can never write into a later attempt.
-   * Whoever holds the job now owns the track, so an earlier attempt's leftovers (an instance that died
-   * in team mode) go first.
-   */
-  async makeTempDir(trackId: string): Promise<string> {
-    await this.removeLeftovers(trackId);
-    await fs.mkdir(this.root, { recursive: true });
-    const dir = path.join(this.root, `${TEMP_PREFIX}${trackId}-${randomBytes(4).toString('hex')}`);
-    await fs.mkdir(dir);
-    return dir;
-  }
-
-  /** Atomic swap into `<root>/<trackId>` (a previous ladder is moved aside first, then removed). */
-  async publish(tempDir: string, trackId: string): Promise<void> {
-    const finalDir = this.trackDir(trackId);
-    const old = path.join(this.root, `${OLD_PREFIX}${trackId}-${randomBytes(4).toString('hex')}`);
-    const hadOld = await fs.rename(finalDir, old).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
-        throw error;
-      },
-    );
-    await fs.rename(tempDir, finalDir);
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
-  }
-
-  async remove(trackId: string): Promise<void> {
-    await fs.rm(this.trackDir(trackId), { recursive: true, force: true });
-  }
-
-  /**
-   * Whatever a crash left half-written goes: all of it at a solo start, one track's before a new attempt
-   * (team instances share the media dir, so one must never sweep another's work in progress).
-   */
-  async removeLeftovers(trackId?: string): Promise<string[]> {
-    const entries = await fs.readdir(this.root).catch(() => [] as string[]);
-    const prefixes = [TEMP_PREFIX, OLD_PREFIX].map((prefix) => (trackId ? `${prefix}${trackId}-` : prefix));
-    const leftovers = entries.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
-    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.root, name), { recursive: true, force: true })));
-    return leftovers;
-  }
-}
+import { RUNG_PLAYLIST, rungName, SEGMENT_NAME } from '../hls-layout.js';
+import type { LadderPlan } from './ffmpeg-args.js';
 
 export interface VariantSummary {
   kbps: number;
@@ -87,7 +31,7 @@ function parseVariantPlaylist(text: string): Array<{ uri: string; durationS: num
     const extinf = /^#EXTINF:([\d.]+),/.exec(line);
     if (extinf) duration = Number(extinf[1]);
     else if (line && !line.startsWith('#')) {
-      if (duration === null || !SEGMENT_PATTERN.test(line)) throw new HlsVerificationError(`unexpected playlist entry ${line}`);
+      if (duration === null || !SEGMENT_NAME.test(line)) throw new HlsVerificationError(`unexpected playlist entry ${line}`);
       segments.push({ uri: line, durationS: duration });
       duration = null;
     }
@@ -104,7 +48,7 @@ export async function verifyLadder(dir: string, plan: LadderPlan, expectedDurati
   const summaries: VariantSummary[] = [];
   for (const kbps of plan.rungs) {
     const variantDir = path.join(dir, rungName(kbps));
-    const segments = parseVariantPlaylist(await fs.readFile(path.join(variantDir, 'playlist.m3u8'), 'utf8'));
+    const segments = parseVariantPlaylist(await fs.readFile(path.join(variantDir, RUNG_PLAYLIST), 'utf8'));
     let totalBytes = 0;
     let peakBitsPerSecond = 0;
     for (const segment of segments) {
@@ -143,7 +87,7 @@ export function buildMasterPlaylist(variants: VariantSummary[]): string {
     const peak = Math.max(Math.ceil(variant.peakBitsPerSecond), average, variant.kbps * 1000, previousPeak + 1);
     previousPeak = peak;
     lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${peak},AVERAGE-BANDWIDTH=${average},CODECS="mp4a.40.2"`);
-    lines.push(`${rungName(variant.kbps)}/playlist.m3u8`);
+    lines.push(`${rungName(variant.kbps)}/${RUNG_PLAYLIST}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -33,6 +33,11 @@ export interface JobStore {
   requeueInterrupted(options: { all: boolean }): Promise<number>;
 }
 
+/** The one shape of a job waiting for its first (or next) attempt: written at upload and at re-transcode. */
+export function pendingJobRow(trackId: string, at: string) {
+  return { id: randomUUID(), track_id: trackId, status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: at, updated_at: at } as const;
+}
+
 const now = () => new Date().toISOString();
 const leaseUntil = (ms: number) => new Date(Date.now() + ms).toISOString();
 
@@ -44,12 +49,11 @@ export class JobsRepository implements JobStore {
 
   async enqueue(trackId: string): Promise<void> {
     const at = now();
+    const { id: _newId, track_id: _trackId, ...reset } = pendingJobRow(trackId, at);
     await this.db
       .insertInto('transcode_jobs')
-      .values({ id: randomUUID(), track_id: trackId, status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: at, updated_at: at })
-      .onConflict((oc) =>
-        oc.column('track_id').doUpdateSet({ status: 'pending', progress: 0, attempts: 0, error: null, rungs: null, lease_expires_at: null, created_at: at, updated_at: at }),
-      )
+      .values(pendingJobRow(trackId, at))
+      .onConflict((oc) => oc.column('track_id').doUpdateSet(reset))
       .execute();
   }
 

@@ -1,7 +1,5 @@
 import fs from 'node:fs/promises';
-import type { FfmpegLookup } from '../../../infra/ffmpeg.js';
-
-type FfmpegBinaries = Extract<FfmpegLookup, { ok: true }>['binaries'];
+import type { FfmpegBinaries } from '../../../infra/ffmpeg.js';
 import { buildDecodeCheckArgs, buildProbeArgs, DEMUXERS, type SourceMedia } from './ffmpeg-args.js';
 import { FfmpegError, runProcess } from './ffmpeg-runner.js';
 

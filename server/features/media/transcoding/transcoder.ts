@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AacCoder } from '../../../config.js';
-import type { FfmpegLookup } from '../../../infra/ffmpeg.js';
+import type { FfmpegBinaries } from '../../../infra/ffmpeg.js';
 
-type FfmpegBinaries = Extract<FfmpegLookup, { ok: true }>['binaries'];
 import { buildFfmpegArgs, type LadderPlan, planLadder, type SourceMedia } from './ffmpeg-args.js';
 import { runProcess } from './ffmpeg-runner.js';
-import { buildMasterPlaylist, type HlsLayout, verifyLadder } from './hls-output.js';
+import { type HlsLayout, MASTER_PLAYLIST } from '../hls-layout.js';
+import { buildMasterPlaylist, verifyLadder } from './hls-output.js';
 
 export interface TranscoderOptions {
   binaries: () => Promise<FfmpegBinaries>;
@@ -91,7 +91,7 @@ export class Transcoder {
       }
       request.signal.throwIfAborted();
       const variants = await verifyLadder(tempDir, plan, request.source.durationS);
-      await fs.writeFile(path.join(tempDir, 'master.m3u8'), buildMasterPlaylist(variants));
+      await fs.writeFile(path.join(tempDir, MASTER_PLAYLIST), buildMasterPlaylist(variants));
       request.signal.throwIfAborted();
       await this.options.layout.publish(tempDir, request.trackId);
       return { rungs: plan.rungs };

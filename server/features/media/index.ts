@@ -1,0 +1,160 @@
+/**
+ * The media feature: library (tracks), transcoding (FFmpeg → HLS ladder, crash-safe job queue) and
+ * delivery (HLS routes, segment cache and fast path, `/stream`). The library, the transcoder and its
+ * queue know nothing of each other's storage or of sockets: they are joined here.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
+import { ErrorCode } from '../../../src/shared/errors.js';
+import { API_PREFIX } from '../../../src/shared/routes.js';
+import type { Config } from '../../config.js';
+import { AppError } from '../../infra/errors.js';
+import type { FfmpegLookup } from '../../infra/ffmpeg.js';
+import { userRoom } from '../../infra/socket.js';
+import { HlsLayout } from './hls-layout.js';
+import { hlsRoutes } from './hls/hls.routes.js';
+import { type ContainedReader, HlsService } from './hls/hls.service.js';
+import { SEGMENT_ROUTE, SegmentFastPath } from './hls/segment-fast-path.js';
+import type { SegmentFastPathSlot } from './install-segment-fast-path.js';
+import { loadStreamKeys, StreamTokens } from './stream-tokens.js';
+import { MediaStore } from './tracks/media-store.js';
+import { TracksRepository } from './tracks/tracks.repository.js';
+import { tracksRoutes } from './tracks/tracks.routes.js';
+import { toStatusEvent, TracksService } from './tracks/tracks.service.js';
+import { JobQueue } from './transcoding/job-queue.js';
+import { JobsRepository } from './transcoding/jobs.repository.js';
+import { probeMedia } from './transcoding/media-probe.js';
+import { Transcoder } from './transcoding/transcoder.js';
+
+export type { ContainedReader } from './hls/hls.service.js';
+export { installSegmentFastPath } from './install-segment-fast-path.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tracks: TracksService;
+    transcodeQueue: JobQueue;
+  }
+}
+
+export interface MediaOptions {
+  config: Config;
+  /** The app's one FFmpeg lookup (health reports it too). */
+  ffmpeg: () => Promise<FfmpegLookup>;
+  fastPath: SegmentFastPathSlot;
+  /** Clock of stream tokens (tests move time). */
+  now?: () => number;
+  /** Reader of HLS files (tests record what gets opened). */
+  hlsRead?: ContainedReader;
+  /** How often a cached track's HLS folder is re-checked for an unannounced swap. */
+  hlsRecheckMs?: number;
+}
+
+/**
+ * kv pub/sub channel: `<instance id> <track id>` of an HLS ladder that was swapped or removed (channels are
+ * not key-prefixed). The sender has invalidated its own cache already and skips its own message.
+ */
+const HLS_INVALIDATE_CHANNEL = 'veza:hls:invalidate';
+
+async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...options }: MediaOptions) {
+  const binaries = async () => {
+    const lookup = await ffmpeg();
+    if (!lookup.ok) throw new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, lookup.error);
+    return lookup.binaries;
+  };
+  const ownsAll = config.mode === 'solo';
+  const store = new MediaStore(config.mediaDir);
+  await store.init({ ownsAll });
+  const layout = new HlsLayout(store.hlsDir);
+  if (ownsAll) await layout.removeLeftovers();
+
+  const queue = new JobQueue({
+    store: new JobsRepository(app.db.db, app.db.dialect),
+    transcoder: new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder }),
+    originalPath: (trackId) => store.originalPath(trackId),
+    cores: config.transcodeCores,
+    ownsAllJobs: ownsAll,
+    leaseMs: config.jobLeaseMs,
+    pollMs: Math.min(5000, config.jobLeaseMs / 2),
+    log: app.log,
+  });
+  const tracks = new TracksService({
+    repository: new TracksRepository(app.db.db),
+    media: store,
+    probe: async (file) => probeMedia(await binaries(), file),
+    scheduler: queue,
+    removeHls: (trackId) => layout.remove(trackId),
+    hlsEnabled: config.hlsEnabled,
+    onRemoved: (trackId) => invalidateEverywhere(trackId),
+  });
+  const streamTokens = new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now });
+  const hls = new HlsService({ tracks, layout, tokens: streamTokens, cacheBytes: config.hlsCacheBytes, read: options.hlsRead, recheckMs: options.hlsRecheckMs });
+
+  // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
+  // tells the others.
+  const instanceId = randomUUID();
+  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (message) => {
+    const [sender, trackId] = message.split(' ');
+    if (sender !== instanceId && trackId) hls.invalidate(trackId);
+  });
+  app.addHook('preClose', () => unsubscribe().catch(() => undefined));
+  function invalidateEverywhere(trackId: string) {
+    hls.invalidate(trackId);
+    app.kv.publish(HLS_INVALIDATE_CHANNEL, `${instanceId} ${trackId}`).catch((error: unknown) => {
+      // The other instances then notice the swapped folder themselves (HlsService revalidation).
+      app.log.warn({ err: error, trackId }, 'HLS cache invalidation not broadcast');
+    });
+  }
+
+  // The queue's job events become `track:status` for every tab of the owner.
+  const emitStatus = (trackId: string) =>
+    tracks.get(trackId).then(
+      (track) => void app.io.to(userRoom(track.owner_id)).emit('track:status', toStatusEvent(track)),
+      () => undefined, // deleted meanwhile
+    );
+  const jobsFinished = new Counter({ name: 'veza_transcode_jobs_total', help: 'Transcode jobs finished, by outcome', labelNames: ['outcome'] as const, registers: [app.metrics] });
+  new Gauge({ name: 'veza_transcode_jobs_running', help: 'Transcode jobs running in this instance', registers: [app.metrics], collect() { this.set(queue.runningCount); } });
+  queue.on('job:progress', ({ trackId }) => void emitStatus(trackId));
+  queue.on('job:ready', ({ trackId }) => {
+    // A re-transcode swapped the ladder: no stale bytes or rungs may be served from memory, anywhere.
+    invalidateEverywhere(trackId);
+    jobsFinished.inc({ outcome: 'ready' });
+    void emitStatus(trackId);
+  });
+  queue.on('job:failed', ({ trackId }) => {
+    jobsFinished.inc({ outcome: 'failed' });
+    void emitStatus(trackId);
+  });
+
+  app.decorate('tracks', tracks);
+  app.decorate('transcodeQueue', queue);
+  if (config.hlsEnabled) app.addHook('onReady', () => queue.start());
+  // preClose: FFmpeg is killed and its job checkpointed before Fastify waits for connections.
+  app.addHook('preClose', () => queue.close());
+
+  const requireFfmpeg = async () => void (await binaries());
+  await app.register(tracksRoutes, { prefix: API_PREFIX, tracks, streamTokens, media: store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg });
+  if (!config.hlsEnabled) return; // the HLS routes then answer 404
+  await app.register(hlsRoutes, { prefix: API_PREFIX, tracks, hls });
+
+  let isClosing = false;
+  app.addHook('preClose', async () => void (isClosing = true));
+  const served = app.httpDuration.labels('GET', SEGMENT_ROUTE, '200');
+  const fastHits = new Counter({ name: 'veza_hls_segment_fast_path_total', help: 'Segment requests answered from memory ahead of Fastify routing', registers: [app.metrics] });
+  fastPath.serveWith(
+    new SegmentFastPath({
+      isHostAllowed: (host) => app.hostPolicy.isHostAllowed(host),
+      tokens: streamTokens,
+      hls,
+      observe: (seconds) => {
+        served.observe(seconds);
+        fastHits.inc();
+      },
+      log: app.log,
+      isClosing: () => isClosing,
+    }),
+  );
+}
+
+export const media = fp(mediaPlugin, { name: 'media', dependencies: ['stores', 'metrics', 'security', 'auth', 'socket'] });
