@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { ErrorCode, type Problem } from '../../src/shared/errors.js';
+import { SINGLE_LINE_TEXT_PATTERN } from '../../src/shared/text.js';
 
 /** A domain error with a stable code; the error handler turns it into problem+json. */
 export class AppError extends Error {
@@ -58,11 +59,25 @@ function isStoreUnavailable(error: Error & { code?: string }): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|Stream isn't writeable|Connection is closed/i.test(error.message);
 }
 
+// PostgreSQL SQLSTATEs for text it cannot store (a NUL byte): the input's fault, never a 500.
+const BAD_TEXT_CODES = new Set(['22021', '22P05']);
+
+type ValidationIssues = NonNullable<FastifyError['validation']>;
+
+/** Ajv's message for a name with a control character would quote the pattern: say what is wrong instead. */
+function validationMessage(error: FastifyError & { validation: ValidationIssues }): string {
+  const textIssue = error.validation.find((issue) => issue.keyword === 'pattern' && issue.params.pattern === SINGLE_LINE_TEXT_PATTERN);
+  if (!textIssue) return error.message;
+  const field = textIssue.instancePath.replace(/^\//, '') || 'text';
+  return `${field} may not contain control characters or bidirectional overrides`;
+}
+
 /** Maps Fastify's own error codes (validation, body limits, parsing) to ours. */
 function toProblem(error: FastifyError | AppError): Problem {
   if (error instanceof AppError) return problem(error.status, error.code, error.message);
   if (isStoreUnavailable(error)) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, 'A backing store is unavailable; try again shortly');
-  if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, error.message);
+  if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, validationMessage(error as FastifyError & { validation: ValidationIssues }));
+  if (error.code && BAD_TEXT_CODES.has(error.code)) return problem(400, ErrorCode.VALIDATION_FAILED, 'The text contains characters that cannot be stored');
   const status = error.statusCode ?? 500;
   if (status === 413) return problem(413, ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is too large');
   if (status === 415) return problem(415, ErrorCode.UNSUPPORTED_MEDIA, error.message);

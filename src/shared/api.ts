@@ -12,6 +12,7 @@ import {
   USERNAME_MAX_LENGTH,
   USERNAME_MIN_LENGTH,
 } from './limits.js';
+import { SINGLE_LINE_TEXT_PATTERN } from './text.js';
 
 export const UserSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -24,14 +25,14 @@ export const RegisterBodySchema = Type.Object(
   {
     username: Type.String({ minLength: USERNAME_MIN_LENGTH, maxLength: USERNAME_MAX_LENGTH, pattern: '^[A-Za-z0-9_.-]+$' }),
     password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
-    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH })),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH, pattern: SINGLE_LINE_TEXT_PATTERN })),
   },
   { additionalProperties: false },
 );
 
 export const LoginBodySchema = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: LOGIN_USERNAME_MAX_LENGTH }),
+    username: Type.String({ minLength: 1, maxLength: LOGIN_USERNAME_MAX_LENGTH, pattern: SINGLE_LINE_TEXT_PATTERN }),
     password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
   },
   { additionalProperties: false },
@@ -88,8 +89,8 @@ export const TrackListQuerySchema = Type.Object(
 
 export const TrackPatchSchema = Type.Object(
   {
-    title: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH })),
-    artist: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH })),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH, pattern: SINGLE_LINE_TEXT_PATTERN })),
+    artist: Type.Optional(Type.String({ minLength: 1, maxLength: TRACK_TEXT_MAX_LENGTH, pattern: SINGLE_LINE_TEXT_PATTERN })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -6,6 +6,7 @@ import { hashToken, newToken } from '../../infra/auth/tokens.js';
 import { AppError } from '../../infra/errors.js';
 import type { KeyValueStore } from '../../infra/kv/kv.port.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
+import { normalizeText } from '../../../src/shared/text.js';
 
 const OWNER_USERNAME = 'owner';
 const LOGIN_ATTEMPTS = { limit: 10, windowMs: 15 * 60_000 };
@@ -38,7 +39,7 @@ export class AccountsService {
     const row: UserRow = {
       id: randomUUID(),
       username,
-      display_name: input.display_name?.trim() || username,
+      display_name: (input.display_name && normalizeText(input.display_name)) || username,
       password_hash: await hashPassword(input.password),
       role: 'member',
       created_at: new Date(this.now()).toISOString(),

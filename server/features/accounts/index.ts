@@ -7,8 +7,6 @@ import { accountsRoutes } from './accounts.routes.js';
 import { AccountsService } from './accounts.service.js';
 import { auth } from './auth.plugin.js';
 
-export { AccountsService } from './accounts.service.js';
-
 declare module 'fastify' {
   interface FastifyInstance {
     accounts: AccountsService;

@@ -23,7 +23,7 @@ export const RUNG_PLAYLIST = 'playlist.m3u8';
 export const FFMPEG_SEGMENT_TEMPLATE = 'seg_%05d.ts';
 export const SEGMENT_NAME = /^seg_\d{5}\.ts$/;
 export const SEGMENT_NAME_LENGTH = 'seg_00000.ts'.length;
-export const SEGMENT_CONTENT_TYPE = 'video/mp2t';
+const SEGMENT_CONTENT_TYPE = 'video/mp2t';
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 
 /** A segment never changes under its name while its token lives: the route and the fast path send these. */

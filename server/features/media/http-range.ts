@@ -9,7 +9,7 @@ export interface ByteRange {
 }
 
 /** A single byte range of a `Range: bytes=…` header; null = serve the whole file; 'unsatisfiable' = 416. */
-export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
+function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | null {
   if (!header) return null;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   // Multiple ranges or other units: ignoring Range and answering 200 is allowed (RFC 9110 §14.2).

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type RateLimit, type RateLimitAction, RateLimiter } from './rate-limiter.js';
 
-export { RateLimiter, type RateLimit, type RateLimitAction } from './rate-limiter.js';
+export type { RateLimit, RateLimitAction } from './rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -14,6 +14,7 @@ import {
 import { TRACK_TEXT_MAX_LENGTH } from '../../../../src/shared/limits.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
 import { API_PREFIX } from '../../../../src/shared/routes.js';
+import { isSingleLineText, normalizeText } from '../../../../src/shared/text.js';
 import { AppError, unauthorized } from '../../../infra/errors.js';
 import type { StreamTokens } from '../stream-tokens.js';
 import { sendRange } from '../http-range.js';
@@ -28,6 +29,11 @@ interface TracksRoutesOptions {
   maxUploadBytes: number;
   /** Throws a 503 problem when FFmpeg is missing (checked before reading an upload). */
   requireFfmpeg: () => Promise<void>;
+}
+
+/** Busboy's parse errors are plain Errors (no code): the body's fault, not the server's. */
+function isMalformedMultipart(error: unknown): boolean {
+  return error instanceof Error && !(error instanceof AppError) && !('code' in error) && /multipart|boundary/i.test(error.message);
 }
 
 export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = async (app, opts) => {
@@ -48,10 +54,11 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
     await opts.requireFfmpeg();
     const fields: Record<string, string> = {};
     let upload: { tempPath: string; fileName: string } | null = null;
+    let sink: fs.WriteStream | null = null;
     try {
       for await (const part of request.parts()) {
         if (part.type === 'field') {
-          if (typeof part.value === 'string') fields[part.fieldname] = part.value.trim();
+          if (typeof part.value === 'string') fields[part.fieldname] = normalizeText(part.value);
           continue;
         }
         if (part.fieldname !== 'file' || upload) {
@@ -68,7 +75,8 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
         const tempPath = opts.media.newUploadPath();
         upload = { tempPath, fileName };
         // Streamed to disk as it arrives: memory stays flat whatever the file size.
-        await pipeline(part.file, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }));
+        sink = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
+        await pipeline(part.file, sink);
       }
       if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
       for (const name of ['title', 'artist'] as const) {
@@ -76,12 +84,19 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
         if (value !== undefined && (value.length < 1 || value.length > TRACK_TEXT_MAX_LENGTH)) {
           throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-${TRACK_TEXT_MAX_LENGTH} characters`);
         }
+        if (value !== undefined && !isSingleLineText(value)) {
+          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} may not contain control characters or bidirectional overrides`);
+        }
       }
     } catch (error) {
+      // A failed pipeline may still be opening the file: remove it only once the stream has let go.
+      const openSink = sink;
+      if (openSink && !openSink.closed) await new Promise<void>((resolve) => openSink.once('close', () => resolve()));
       if (upload) await fs.promises.rm(upload.tempPath, { force: true });
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
         throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file is larger than ${Math.round(opts.maxUploadBytes / 1024 / 1024)} MB`);
       }
+      if (isMalformedMultipart(error)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, `The upload is not well-formed multipart/form-data (${(error as Error).message})`);
       throw error;
     }
     const track = await tracks.create(request.user!, { ...upload, title: fields.title || undefined, artist: fields.artist || undefined });

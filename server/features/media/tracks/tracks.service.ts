@@ -7,6 +7,7 @@ import { masterPlaylistPath } from '../hls-layout.js';
 import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
 import type { MediaStore } from './media-store.js';
 import type { TrackRow, TracksRepository } from './tracks.repository.js';
+import { isSingleLineText, normalizeText } from '../../../../src/shared/text.js';
 
 /** What the library needs from the transcode queue. */
 interface TranscodeScheduler {
@@ -40,10 +41,9 @@ const MIME_TYPES: Record<string, string> = {
 /** The client's file name only ever becomes a title; anything path-like or odd is refused outright. */
 export function titleFromFileName(name: string | undefined): string {
   if (name === undefined || name === '') return 'Untitled';
-  // eslint-disable-next-line no-control-regex
-  const isHostile = /[/\\\u0000-\u001f\u007f]/.test(name) || /^[A-Za-z]:/.test(name) || Buffer.byteLength(name) > 255 || name === '.' || name === '..';
+  const isHostile = /[/\\]/.test(name) || !isSingleLineText(name) || /^[A-Za-z]:/.test(name) || Buffer.byteLength(name) > 255 || name === '.' || name === '..';
   if (isHostile) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The file name must be a plain name (no path, no control characters, at most 255 bytes)');
-  const title = name.replace(/\.[A-Za-z0-9]{1,5}$/, '').trim();
+  const title = normalizeText(name.replace(/\.[A-Za-z0-9]{1,5}$/, ''));
   return title || 'Untitled';
 }
 
@@ -140,8 +140,14 @@ export class TracksService {
   }
 
   async update(user: User, id: string, changes: { title?: string; artist?: string }): Promise<Track> {
+    const normalized: { title?: string; artist?: string } = {};
+    for (const name of ['title', 'artist'] as const) {
+      if (changes[name] === undefined) continue;
+      normalized[name] = normalizeText(changes[name]);
+      if (!normalized[name]) throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} may not be blank`);
+    }
     await this.requireOwned(user, id);
-    await this.options.repository.update(id, changes);
+    await this.options.repository.update(id, normalized);
     return this.get(id);
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { FfmpegBinaries } from '../../../infra/ffmpeg.js';
 import { buildDecodeCheckArgs, buildProbeArgs, DEMUXERS, type SourceMedia } from './ffmpeg-args.js';
 import { FfmpegError, runProcess } from './ffmpeg-runner.js';
+import { sanitizeText } from '../../../../src/shared/text.js';
 
 /** Limits of what we agree to transcode (anything beyond is a mistake or an attack). */
 const MEDIA_LIMITS = { maxDurationS: 12 * 3600, maxChannels: 8, maxSampleRate: 192_000 };
@@ -35,7 +36,9 @@ interface ProbeJson {
 function tag(tags: Array<Record<string, string> | undefined>, name: string): string | null {
   for (const set of tags) {
     for (const [key, value] of Object.entries(set ?? {})) {
-      if (key.toLowerCase() === name && value.trim()) return value.trim().slice(0, 200);
+      if (key.toLowerCase() !== name) continue;
+      const text = sanitizeText(value).slice(0, 200);
+      if (text) return text;
     }
   }
   return null;
