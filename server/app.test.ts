@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makeTestApp, TEST_HOST, type TestApp } from '../test/support/app.js';
+import { makeAudio, multipartBody } from '../test/support/audio.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { startRedis } from '../test/support/redis.js';
 import { buildApp } from './app.js';
@@ -47,6 +48,37 @@ describe('accounts over HTTP', () => {
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
+  });
+
+  it('a lock holds one (address, username) pair: the owner signs in from elsewhere, and every 429 says when to retry', async () => {
+    await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'yara', password: 'long enough pw' } });
+    const login = (password: string, remoteAddress: string) =>
+      t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'yara', password }, remoteAddress });
+    for (let i = 0; i < 10; i += 1) expect((await login(`guess-${i}`, '198.51.100.7')).statusCode).toBe(401);
+    const locked = await login('long enough pw', '198.51.100.7');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(800);
+    expect((await login('long enough pw', '203.0.113.9')).statusCode).toBe(200);
+  });
+
+  it('successful sign-ins never count towards a lock', async () => {
+    await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'ines', password: 'long enough pw' } });
+    const login = (password: string) => t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ines', password }, remoteAddress: '198.51.100.8' });
+    for (let i = 0; i < 12; i += 1) expect((await login('long enough pw')).statusCode).toBe(200);
+    for (let i = 0; i < 10; i += 1) expect((await login(`guess-${i}`)).statusCode).toBe(401);
+    expect((await login('long enough pw')).statusCode).toBe(429);
+  });
+
+  it('one address is throttled across usernames (30 attempts a minute), with Retry-After', async () => {
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 31; i += 1) {
+      last = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: `nobody-${i}`, password: 'x' }, remoteAddress: '198.51.100.9' });
+      statuses.push(last.statusCode);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
   it.each([
@@ -137,6 +169,21 @@ describe('operations', () => {
     expect(response.body).not.toContain('secret-in-url');
   });
 
+  it('serves metrics to loopback clients only, unless a metrics token is configured', async () => {
+    expect((await t.request({ method: 'GET', url: '/metrics', remoteAddress: '198.51.100.20' })).statusCode).toBe(403);
+    expect((await t.request({ method: 'GET', url: '/metrics', headers: { 'x-forwarded-for': '198.51.100.20' } })).statusCode).toBe(403);
+    const withToken = await makeTestApp({}, { metricsToken: 'scrape-me' });
+    try {
+      const scrape = (authorization?: string) =>
+        withToken.request({ method: 'GET', url: '/metrics', remoteAddress: '198.51.100.20', headers: authorization ? { authorization } : {} });
+      expect((await scrape()).statusCode).toBe(401);
+      expect((await scrape('Bearer scrape-mE')).statusCode).toBe(401);
+      expect((await scrape('Bearer scrape-me')).statusCode).toBe(200);
+    } finally {
+      await withToken.close();
+    }
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const response = await t.request({ method: 'GET', url: '/api/v1/openapi.json' });
     const doc = response.json();
@@ -175,6 +222,56 @@ describe('logs', () => {
       expect(log).not.toContain(token);
       expect(log).not.toContain('hunter2');
       expect(log).not.toContain('wrong-password-1');
+    } finally {
+      await app.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logs at trace level', () => {
+  it('hold none of the tokens a listen uses, however the query spells their name', { timeout: 60_000 }, async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-log-tokens-'));
+    const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '4873', VEZA_LOG_LEVEL: 'trace' });
+    const app = await buildApp(config, { logStream: sink });
+    const secrets: string[] = [];
+    const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers: { host: TEST_HOST, ...headers } });
+    try {
+      const owner = await app.accounts.issueOwnerToken({ revokePrevious: false, displayName: 'Owner' });
+      secrets.push(owner);
+      const auth = { authorization: `Bearer ${owner}` };
+      const body = multipartBody([{ name: 'file', fileName: 'tone.wav', content: fs.readFileSync(makeAudio(dataDir, 'tone.wav', { seconds: 2 })) }]);
+      const created = await app.inject({ method: 'POST', url: '/api/v1/tracks', headers: { host: TEST_HOST, ...auth, 'content-type': body.contentType }, payload: body.payload });
+      const id = created.json<{ id: string }>().id;
+
+      const { url } = (await get(`/api/v1/tracks/${id}/stream-url`, auth)).json<{ url: string }>();
+      const streamToken = new URL(url, 'http://x').searchParams.get('token')!;
+      secrets.push(streamToken);
+      for (const query of [`token=${streamToken}`, `%74oken=${streamToken}`, `a=b&tok%65n=${streamToken}`, `%54%4f%4b%45%4e=x&token=${streamToken}`]) {
+        expect((await get(`/api/v1/tracks/${id}/stream?${query}`, { range: 'bytes=0-99' })).statusCode, query).toBe(206);
+      }
+
+      await expect.poll(async () => (await get(`/api/v1/tracks/${id}`, auth)).json<{ stream_status: string }>().stream_status, { timeout: 30_000 }).toBe('ready');
+      const session = (await get(`/api/v1/tracks/${id}/hls/info`, auth)).json<{ master_url: string }>();
+      const hlsToken = new URL(session.master_url).searchParams.get('token')!;
+      secrets.push(hlsToken);
+      const master = await get(`/api/v1/tracks/${id}/hls/master.m3u8?t%6Fken=${hlsToken}`);
+      expect(master.statusCode).toBe(200);
+      const rung = master.body.split('\n').find((line) => line.endsWith(`?token=${hlsToken}`))!;
+      const playlist = await get(`/api/v1/tracks/${id}/hls/${rung.replace(`?token=${hlsToken}`, `?%74oken=${hlsToken}`)}`);
+      const segment = playlist.body.split('\n').find((line) => line && !line.startsWith('#'))!;
+      expect((await get(`/api/v1/tracks/${id}/hls/${rung.split('/')[0]}/${segment}`)).statusCode).toBe(200);
+
+      const log = lines.join('');
+      expect(log).toContain('/stream?%74oken=[redacted]');
+      for (const secret of secrets) expect(lines.filter((line) => line.includes(secret))).toEqual([]);
     } finally {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { metrics } from './infra/metrics.js';
 import { rateLimit, type RateLimit, type RateLimitAction } from './infra/rate-limit/index.js';
 import { HostPolicy, security } from './infra/security.js';
 import { socket } from './infra/socket.js';
+import { redactUrl } from './infra/log-redaction.js';
 import { stores } from './infra/stores.js';
 import { VERSION } from './version.js';
 
@@ -26,16 +27,13 @@ declare module 'fastify' {
   }
 }
 
-/** Tokens travel in `?token=` on stream URLs and in Authorization headers: neither reaches the log. */
-function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token)=)[^&]*/gi, '$1[redacted]');
-}
-
+/** Tokens travel in stream URLs and in Authorization headers: neither reaches the log. */
 function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
-    redact: { paths: ['req.headers.authorization', '*.password', '*.token', '*.owner_token'], censor: '[redacted]' },
+    // `*.headers…` covers plugins that log their own options at trace level (@fastify/multipart logs busboy's).
+    redact: { paths: ['*.headers.authorization', '*.headers.cookie', '*.password', '*.token', '*.owner_token'], censor: '[redacted]' },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
     },
@@ -90,7 +88,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   app.addHook('onSend', async (request, reply) => void reply.header('X-Request-Id', request.id));
   await app.register(errors);
   await app.register(security, { policy });
-  await app.register(metrics);
+  await app.register(metrics, { token: config.metricsToken });
   await app.register(stores, { config });
   await app.register(swagger, {
     openapi: {

@@ -36,6 +36,8 @@ export interface Config {
   streamKeys: Array<{ kid: string; secret: string }> | null;
   /** Team mode: a transcode job whose worker was silent this long is claimed again (VEZA_JOB_LEASE_S, default 60). */
   jobLeaseMs: number;
+  /** Bearer token for `/metrics`; null serves them to loopback clients only. */
+  metricsToken: string | null;
   /** Memory for hot HLS files (VEZA_HLS_CACHE_MB, default 64). */
   hlsCacheBytes: number;
 }
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
     hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
     jobLeaseMs: readPositiveInt(env, 'VEZA_JOB_LEASE_S', 60) * 1000,
+    metricsToken: nonEmpty(env.VEZA_METRICS_TOKEN) ?? null,
   };
   return { ...config, ...overrides };
 }

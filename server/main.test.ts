@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../test/support/free-port.js';
+import { createTestDatabase } from '../test/support/postgres.js';
 import { type ServerProcess, spawnServer } from '../test/support/server-process.js';
 
 describe('headless server process (npm run serve)', () => {
@@ -55,6 +56,25 @@ describe('headless server process (npm run serve)', () => {
     expect(secondToken).not.toBe(firstToken);
     expect((await fetch(`${url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${firstToken}` } })).status).toBe(401);
     expect((await fetch(`${url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secondToken}` } })).status).toBe(200);
+  });
+
+  it('team mode: a restart revokes the owner token of its own earlier launch, never a running instance’s', async () => {
+    const team = { VEZA_DATABASE_URL: await createTestDatabase(inject('postgresUrl')) };
+    const ownerToken = (server: ServerProcess) => JSON.parse(fs.readFileSync(path.join(server.dataDir, 'server.json'), 'utf8')).owner_token as string;
+    const a = spawnTracked(team);
+    const b = spawnTracked(team);
+    await Promise.all([a.listening, b.listening]);
+    const [aFirst, bToken] = [ownerToken(a), ownerToken(b)];
+    a.child.kill('SIGKILL');
+    await a.exited;
+
+    const aAgain = spawnServer(team, a.dataDir);
+    started.push(aAgain);
+    const url = await aAgain.listening;
+    const me = async (token: string) => (await fetch(`${url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await me(aFirst)).toBe(401);
+    expect(await me(bToken)).toBe(200);
+    expect(await me(ownerToken(aAgain))).toBe(200);
   });
 
   const badSettings: [string, () => Promise<Record<string, string>>, string][] = [

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ServerInfoFile } from '../src/shared/api.js';
 import { type App, buildApp, ownerDisplayName } from './app.js';
 import type { Config } from './config.js';
+import { hashToken } from './infra/auth/tokens.js';
 
 export interface RunningServer {
   app: App;
@@ -30,6 +31,33 @@ function removeIfOurs(infoFile: string): void {
   }
 }
 
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface LaunchTokenEntry {
+  pid: number;
+  hash: string;
+}
+
+/**
+ * Which owner tokens this data dir's instances issued (hashes only). Team instances share the owner, so
+ * a start cannot revoke every launch token as solo does; it revokes those of instances no longer running.
+ */
+function readLaunchTokens(file: string): LaunchTokenEntry[] {
+  try {
+    const entries: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return Array.isArray(entries) ? entries.filter((entry): entry is LaunchTokenEntry => Number.isInteger(entry?.pid) && typeof entry?.hash === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -50,7 +78,15 @@ export async function startServer(config: Config, options: { writeInfoFile?: boo
   const port = typeof address === 'object' && address ? address.port : config.port;
   app.hostPolicy.bindPort(port);
   const url = `http://${urlHost(config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host)}:${port}`;
-  const ownerToken = await app.accounts.issueOwnerToken({ revokePrevious: config.mode === 'solo', displayName: ownerDisplayName() });
+  const launchFile = path.join(config.dataDir, 'launch-tokens.json');
+  const launches = readLaunchTokens(launchFile);
+  const running = launches.filter((entry) => entry.pid !== process.pid && isRunning(entry.pid));
+  const ownerToken = await app.accounts.issueOwnerToken({
+    revokePrevious: config.mode === 'solo',
+    revokeHashes: launches.filter((entry) => !running.includes(entry)).map((entry) => entry.hash),
+    displayName: ownerDisplayName(),
+  });
+  writePrivateFile(launchFile, JSON.stringify([...running, { pid: process.pid, hash: hashToken(ownerToken) }]));
 
   const infoFile = path.join(config.dataDir, 'server.json');
   if (options.writeInfoFile !== false) {

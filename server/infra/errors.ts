@@ -15,6 +15,18 @@ export class AppError extends Error {
   }
 }
 
+/** A refusal that passes with time (429, or a 503 while queues drain): the reply says when, in Retry-After. */
+export class RetryLaterError extends AppError {
+  constructor(
+    status: 429 | 503,
+    code: ErrorCode,
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(status, code, message);
+  }
+}
+
 export const notFound = (what: string) => new AppError(404, ErrorCode.NOT_FOUND, `${what} not found`);
 export const unauthorized = (message = 'Missing or invalid token') =>
   new AppError(401, ErrorCode.INVALID_TOKEN, message);
@@ -91,6 +103,7 @@ function toProblem(error: FastifyError | AppError): Problem {
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const body = toProblem(error);
+    if (error instanceof RetryLaterError) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, detail: body.detail }, 'request refused');
     return sendProblem(reply, body);

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { ErrorCode } from '../../src/shared/errors.js';
+import { problem, sendProblem } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +14,20 @@ declare module 'fastify' {
   }
 }
 
-async function metricsPlugin(app: FastifyInstance) {
+interface MetricsOptions {
+  /** `VEZA_METRICS_TOKEN`: scrapers send it as a bearer token. Without one, only loopback clients may scrape. */
+  token: string | null;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function hasToken(authorization: string | undefined, token: string): boolean {
+  const given = Buffer.from(authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'veza_' });
   const httpDuration = new Histogram({
@@ -28,9 +44,15 @@ async function metricsPlugin(app: FastifyInstance) {
     const route = request.routeOptions.url ?? 'unmatched';
     httpDuration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    // A team server faces the network: its metrics (routes, volumes, errors) are for its operators only.
+    if (opts.token !== null) {
+      if (!hasToken(request.headers.authorization, opts.token)) return sendProblem(reply, problem(401, ErrorCode.INVALID_TOKEN, 'Metrics need the metrics token'));
+    } else if (!LOOPBACK.has(request.socket.remoteAddress ?? '') || request.headers['x-forwarded-for'] !== undefined) {
+      return sendProblem(reply, problem(403, ErrorCode.FORBIDDEN, 'Metrics are served to loopback clients only; set VEZA_METRICS_TOKEN to scrape from elsewhere'));
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 }
 
 export const metrics = fp(metricsPlugin, { name: 'metrics' });

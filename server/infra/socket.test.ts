@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../../test/support/app.js';
@@ -49,5 +50,24 @@ describe('socket.io handshake', () => {
 
   it.each(['websocket', 'polling'] as const)('refuses a foreign Origin over %s, even with a valid token', async (transport) => {
     expect(await attempt({ token, origin: 'https://evil.test', transport })).not.toBe('connected');
+  });
+
+  it('checks Host and Origin on every polling request of an open session, not only at the handshake', async () => {
+    const base = `${url}/api/v1/ws/?EIO=4&transport=polling`;
+    const handshake = await fetch(base, { headers: { origin: url } });
+    expect(handshake.status).toBe(200);
+    const { sid } = JSON.parse((await handshake.text()).slice(1)) as { sid: string };
+    // node:http, not fetch: fetch will not send a Host of our choosing.
+    const poll = (headers: Record<string, string>) =>
+      new Promise<{ status: number }>((resolve, reject) => {
+        const request = http.request(`${base}&sid=${sid}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', ...headers } }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode! });
+        });
+        request.on('error', reject);
+        request.end(`40${JSON.stringify({ token })}`);
+      });
+    const statuses = [(await poll({ origin: 'https://evil.test' })).status, (await poll({ host: 'evil.test' })).status, (await poll({ origin: url })).status];
+    expect(statuses).toEqual([400, 400, 200]);
   });
 });

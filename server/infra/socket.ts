@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import fp from 'fastify-plugin';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
@@ -40,6 +41,12 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     maxHttpBufferSize: 64 * 1024,
+  });
+  // allowRequest runs for the handshake only: later polling requests and the websocket upgrade of an
+  // open session carry just a session id, so the same Host/Origin check runs on each of them too.
+  io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, _res: unknown, next: (error?: Error) => void) => {
+    const refusal = req._query?.sid ? opts.policy.checkHandshake(req) : null;
+    next(refusal ? new Error(refusal) : undefined);
   });
   const streamsClient = opts.redisUrl ? attachRedisStreams(io, opts.redisUrl) : null;
   io.use((socket, next) => {

@@ -57,8 +57,8 @@ describeEachDialect('accounts repository', (ctx) => {
     });
     const registered = await accounts.register({ username: 'Dana', password: 'correct horse', display_name: ' Dana D ' });
     expect(registered.user).toMatchObject({ username: 'dana', display_name: 'Dana D' });
-    await expect(accounts.login({ username: 'dana', password: 'wrong horse' })).rejects.toMatchObject({ status: 401 });
-    const { token } = await accounts.login({ username: 'DANA', password: 'correct horse' });
+    await expect(accounts.login({ username: 'dana', password: 'wrong horse' }, { address: '127.0.0.1' })).rejects.toMatchObject({ status: 401 });
+    const { token } = await accounts.login({ username: 'DANA', password: 'correct horse' }, { address: '127.0.0.1' });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await accounts.authenticate(token))?.id).toBe(registered.user.id);
     now += 60_001;

@@ -39,8 +39,10 @@ export class AccountsRepository {
       .executeTakeFirst();
   }
 
-  async deleteTokens(filter: { userId: string; kind: DB['auth_tokens']['kind'] }): Promise<void> {
-    await this.db.deleteFrom('auth_tokens').where('user_id', '=', filter.userId).where('kind', '=', filter.kind).execute();
+  async deleteTokens(filter: { userId: string; kind: DB['auth_tokens']['kind']; hash?: string }): Promise<void> {
+    let query = this.db.deleteFrom('auth_tokens').where('user_id', '=', filter.userId).where('kind', '=', filter.kind);
+    if (filter.hash !== undefined) query = query.where('token_hash', '=', filter.hash);
+    await query.execute();
   }
 
   async deleteExpiredTokens(nowIso: string): Promise<number> {

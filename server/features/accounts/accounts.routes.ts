@@ -12,7 +12,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsServi
   app.post(
     '/auth/login',
     { schema: { tags: ['accounts'], body: LoginBodySchema, response: { 200: AuthResultSchema } } },
-    async (request) => accounts.login(request.body),
+    async (request) => accounts.login(request.body, { address: request.ip }),
   );
 
   app.get(

@@ -34,3 +34,24 @@ describe('verified-token memo', () => {
     expect(tokens.rememberedCount).toBe(10_000);
   });
 });
+
+describe('one spelling per token', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+  it('accepts only the canonical signature and expiry: the 3 other spellings of the last character and a zero-padded expiry are refused', () => {
+    const tokens = new StreamTokens(keys, { ttlS: 3600 });
+    const track = randomUUID();
+    const { token } = tokens.issue(track, randomUUID());
+    const last = ALPHABET.indexOf(token.at(-1)!);
+    // The last of 43 characters carries 4 signature bits and 2 unused ones.
+    const spellings = [1, 2, 3].map((spare) => `${token.slice(0, -1)}${ALPHABET[(last & ~3) | ((last + spare) & 3)]}`);
+    expect(new Set(spellings).size).toBe(3);
+    for (const spelling of spellings) {
+      expect(Buffer.from(spelling.split('.')[3]!, 'base64url')).toEqual(Buffer.from(token.split('.')[3]!, 'base64url'));
+      expect(tokens.verify(spelling, track)).toEqual({ ok: false, reason: 'bad-signature' });
+    }
+    const [kid, exp, user, sig] = token.split('.');
+    expect(tokens.verify(`${kid}.0${exp}.${user}.${sig}`, track)).toEqual({ ok: false, reason: 'malformed' });
+    expect(tokens.verify(token, track).ok).toBe(true);
+  });
+});

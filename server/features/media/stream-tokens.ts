@@ -75,10 +75,13 @@ export class StreamTokens {
     const key = this.keys.keys[kid];
     if (!key) return { ok: false, reason: 'unknown-key' };
     const exp = Number(expText);
-    const expected = this.sign(key, trackId, userId, exp, kid);
-    const given = Buffer.from(sigText, 'base64url');
+    // Compared as text: base64url leaves 2 spare bits in 43 characters, so decoding would accept 4 spellings.
+    const expected = Buffer.from(this.sign(key, trackId, userId, exp, kid).toString('base64url'));
+    const given = Buffer.from(sigText);
     // Constant-time: the lengths are fixed by the pattern, the comparison never short-circuits.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
+    // One spelling of the expiry too: `0017…` must not be a second token for the same grant.
+    if (String(exp) !== expText) return { ok: false, reason: 'malformed' };
     if (this.nowS() > exp) return { ok: false, reason: 'expired' };
     // Oldest entry out first: a flood of distinct valid tokens only costs HMACs again, never memory.
     if (this.verified.size >= VERIFIED_MEMO_SIZE) this.verified.delete(this.verified.keys().next().value!);

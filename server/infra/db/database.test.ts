@@ -1,7 +1,12 @@
 import { sql } from 'kysely';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import pino from 'pino';
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
+import { openDatabase } from './database.js';
 
 describeEachDialect(
   'PostgreSQL statements',
@@ -52,3 +57,20 @@ describeEachDialect(
   },
   ['postgres'],
 );
+
+it('the SQLite database and its WAL files are readable by their owner only, including a database created 0644 before', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-db-mode-'));
+  const log = pino({ level: 'silent' });
+  try {
+    const fresh = await openDatabase({ url: null, sqlitePath: path.join(dir, 'veza.db'), log });
+    await fresh.db.selectFrom('users').selectAll().execute();
+    const older = path.join(dir, 'older.db');
+    fs.writeFileSync(older, '', { mode: 0o644 });
+    const reopened = await openDatabase({ url: null, sqlitePath: older, log });
+    for (const name of fs.readdirSync(dir)) expect((fs.statSync(path.join(dir, name)).mode & 0o777).toString(8), name).toBe('600');
+    expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(['veza.db', 'veza.db-wal', 'older.db']));
+    await Promise.all([fresh.close(), reopened.close()]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -50,6 +50,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 function openSqlite(file: string): Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Private like server.json (sessions, password hashes); SQLite gives its -wal/-shm files the same mode.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');

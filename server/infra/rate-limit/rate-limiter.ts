@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ErrorCode } from '../../../src/shared/errors.js';
-import { AppError } from '../errors.js';
+import { RetryLaterError } from '../errors.js';
 import type { KeyValueStore, SlidingWindowResult } from '../kv/kv.port.js';
 import { MemoryKeyValueStore } from '../kv/memory.adapter.js';
 
@@ -127,12 +127,12 @@ export class RateLimiter {
   }
 }
 
-export class RateLimitedError extends AppError {
+export class RateLimitedError extends RetryLaterError {
   constructor(
     readonly action: RateLimitAction,
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
   ) {
-    super(429, ErrorCode.RATE_LIMITED, `Too many ${action.replace('_', ' ')} requests; retry in ${retryAfterMs} ms`);
+    super(429, ErrorCode.RATE_LIMITED, `Too many ${action.replace('_', ' ')} requests; retry in ${retryAfterMs} ms`, retryAfterMs);
   }
 }
 
