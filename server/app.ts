@@ -15,7 +15,7 @@ import { errors } from './infra/errors.js';
 import { type FfmpegLookup, locateFfmpeg } from './infra/ffmpeg.js';
 import { metrics } from './infra/metrics.js';
 import { rateLimit, type RateLimit, type RateLimitAction } from './infra/rate-limit/index.js';
-import { HostPolicy, security } from './infra/security.js';
+import { HostPolicy, limitConnectionsPerClient, security } from './infra/security.js';
 import { socket } from './infra/socket.js';
 import { redactUrl } from './infra/log-redaction.js';
 import { stores } from './infra/stores.js';
@@ -72,12 +72,16 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    // Bounds how long a stuck client can hold a connection open.
-    requestTimeout: 120_000,
+    // A stalled client is cut after a minute of silence; no cap on a whole request, which would cut a
+    // long upload that is still progressing. Slow-drip clients are bounded by the per-client cap.
+    connectionTimeout: config.idleTimeoutMs,
+    requestTimeout: 0,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.server.headersTimeout = 15_000;
+  limitConnectionsPerClient(app.server, config.maxConnectionsPerClient);
   // Before socket.io wraps the server's request listeners (see install-segment-fast-path.ts).
   const fastPath = installSegmentFastPath(app);
   const policy = new HostPolicy(config.port, config.publicHosts);

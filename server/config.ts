@@ -36,6 +36,10 @@ export interface Config {
   streamKeys: Array<{ kid: string; secret: string }> | null;
   /** Team mode: a transcode job whose worker was silent this long is claimed again (VEZA_JOB_LEASE_S, default 60). */
   jobLeaseMs: number;
+  /** A connection with no bytes either way for this long is closed (a progressing upload never is). */
+  idleTimeoutMs: number;
+  /** Open connections one client address may hold (127.0.0.1 and ::1 are exempt: the desktop window, a local proxy). */
+  maxConnectionsPerClient: number;
   /** Bearer token for `/metrics`; null serves them to loopback clients only. */
   metricsToken: string | null;
   /** Memory for hot HLS files (VEZA_HLS_CACHE_MB, default 64). */
@@ -94,6 +98,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
     hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
     jobLeaseMs: readPositiveInt(env, 'VEZA_JOB_LEASE_S', 60) * 1000,
+    idleTimeoutMs: readPositiveInt(env, 'VEZA_IDLE_TIMEOUT_S', 60) * 1000,
+    maxConnectionsPerClient: readPositiveInt(env, 'VEZA_MAX_CONNECTIONS_PER_CLIENT', 200),
     metricsToken: nonEmpty(env.VEZA_METRICS_TOKEN) ?? null,
   };
   return { ...config, ...overrides };

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../test/support/free-port.js';
@@ -75,6 +76,56 @@ describe('headless server process (npm run serve)', () => {
     expect(await me(aFirst)).toBe(401);
     expect(await me(bToken)).toBe(200);
     expect(await me(ownerToken(aAgain))).toBe(200);
+  });
+
+  it('SIGTERM during an upload: the upload is refused with 503, its partial file removed, and the process exits 0 at once', async () => {
+    const server = spawnTracked();
+    const url = new URL(await server.listening);
+    const ownerToken = JSON.parse(fs.readFileSync(path.join(server.dataDir, 'server.json'), 'utf8')).owner_token as string;
+    const boundary = 'veza-shutdown-test';
+    const uploads = path.join(server.dataDir, 'media', 'tmp');
+    const request = http.request({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/api/v1/tracks',
+      headers: { authorization: `Bearer ${ownerToken}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(50 * 1024 * 1024) },
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      request.on('error', reject);
+    });
+    request.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.wav"\r\nContent-Type: audio/wav\r\n\r\n`);
+    // A slow client: a chunk every 50 ms, far from the announced 50 MB.
+    const drip = setInterval(() => request.write(Buffer.alloc(16 * 1024)), 50);
+    try {
+      await expect.poll(() => fs.readdirSync(uploads).length, { timeout: 10_000 }).toBe(1);
+      const stoppedAt = Date.now();
+      server.child.kill('SIGTERM');
+      const answer = await response;
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+      expect((await server.exited).code).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(2000);
+      expect(fs.readdirSync(uploads)).toEqual([]);
+    } finally {
+      clearInterval(drip);
+      request.destroy();
+    }
+  });
+
+  it('SIGTERM during start-up (database opened, not yet listening) exits 0 once the start has finished, never 143', async () => {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const server = spawnTracked();
+      await expect.poll(() => fs.existsSync(path.join(server.dataDir, 'veza.db')), { timeout: 10_000, interval: 5 }).toBe(true);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(fs.existsSync(path.join(server.dataDir, 'server.json'))).toBe(false);
+    }
   });
 
   const badSettings: [string, () => Promise<Record<string, string>>, string][] = [

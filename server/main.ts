@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './server-process.js';
+import type { RunningServer } from './server-process.js';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
@@ -23,6 +23,27 @@ function describeStartupError(error: unknown, host: string, port: number): strin
 }
 
 async function main() {
+  // Signals are heard from the first instant: one during start-up waits for the start, then stops cleanly.
+  let starting: Promise<RunningServer> | undefined = undefined;
+  let isStopping = false;
+  const shutdown = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    setTimeout(() => fail('shutdown took too long, exiting', 1), SHUTDOWN_DEADLINE_MS).unref();
+    if (!starting) process.exit(0);
+    starting
+      .then((server) => {
+        server.app.log.info({ signal }, 'shutting down');
+        return server.stop();
+      })
+      .then(
+        () => process.exit(0),
+        (error: unknown) => fail(`shutdown failed: ${(error as Error).message}`, 1),
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
   let config;
   try {
     config = loadConfig(process.env, {
@@ -33,21 +54,16 @@ async function main() {
     throw error;
   }
 
-  const server = await startServer(config).catch((error: unknown) => fail(describeStartupError(error, config.host, config.port), 1));
+  // Loaded only now: the server's module graph takes a while, and a signal may already be on its way.
+  starting = import('./server-process.js').then(({ startServer }) => startServer(config));
+  const server = await starting.catch((error: unknown) => {
+    if (isStopping) process.exit(0);
+    return fail(describeStartupError(error, config.host, config.port), 1);
+  });
+  if (isStopping) return;
   process.stdout.write(`Veza listening on ${server.url}\n`);
   // The owner's one-click sign-in: the token rides in the fragment, which browsers never send to servers.
   if (process.stdout.isTTY) process.stdout.write(`Open as owner: ${server.url}/#owner_token=${server.ownerToken}\n`);
-
-  const shutdown = (signal: string) => {
-    server.app.log.info({ signal }, 'shutting down');
-    setTimeout(() => fail('shutdown took too long, exiting', 1), SHUTDOWN_DEADLINE_MS).unref();
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => fail(`shutdown failed: ${(error as Error).message}`, 1),
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
 void main();

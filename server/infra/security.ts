@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { ErrorCode } from '../../src/shared/errors.js';
 import { problem, sendProblem } from './errors.js';
 
@@ -68,3 +69,28 @@ async function securityPlugin(app: FastifyInstance, opts: { policy: HostPolicy }
 }
 
 export const security = fp(securityPlugin, { name: 'security' });
+
+const LOOPBACK_CLIENTS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * One address may hold at most `max` open connections; more are closed on arrival. The machine's own
+ * loopback is exempt (the desktop window, a reverse proxy in front of a team server, local benchmarks).
+ */
+export function limitConnectionsPerClient(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    if (LOOPBACK_CLIENTS.has(address)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = open.get(address)! - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}

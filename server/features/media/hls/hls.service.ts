@@ -155,11 +155,19 @@ export class HlsService {
     const epoch = this.epoch;
     const trackDir = this.options.layout.trackDir(trackId);
     // Stamped before the file is opened, so the bytes are never older than the stamp they are kept under.
-    const [realDir, realFile, stamp] = await Promise.all([fs.realpath(trackDir), fs.realpath(path.join(trackDir, name)), ladderStamp(trackDir)]).catch(() => {
+    const [realRoot, realDir, realFile, stamp] = await Promise.all([
+      fs.realpath(this.options.layout.root),
+      fs.realpath(trackDir),
+      fs.realpath(path.join(trackDir, name)),
+      ladderStamp(trackDir),
+    ]).catch(() => {
       throw notFound('HLS file');
     });
-    // A symlink (or anything else) resolving outside the track's own folder is never opened.
-    if (!realFile.startsWith(realDir + path.sep)) throw new AppError(403, ErrorCode.FORBIDDEN, 'Outside the stream');
+    // A symlink (or anything else) resolving outside the track's own folder is never opened, and the
+    // folder itself must be the real one under the HLS root, not a link to elsewhere.
+    if (realDir !== path.join(realRoot, trackId) || !realFile.startsWith(realDir + path.sep)) {
+      throw new AppError(403, ErrorCode.FORBIDDEN, 'Outside the stream');
+    }
     const { body, mtime } = await this.read(realFile).catch(() => {
       throw notFound('HLS file');
     });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -45,6 +46,18 @@ export class MediaStore {
 
   originalPath(trackId: string): string {
     return path.join(this.originalsDir, trackId);
+  }
+
+  /**
+   * The original as a regular file really inside `originals/`, or null: a symlink planted in the media
+   * dir (a shared team volume) must never turn `/stream` into a reader of `/etc/passwd`.
+   */
+  async containedOriginal(trackId: string): Promise<{ path: string; stat: Stats } | null> {
+    const file = this.originalPath(trackId);
+    const [realDir, realFile] = await Promise.all([fs.realpath(this.originalsDir), fs.realpath(file)]).catch(() => [null, null]);
+    if (realDir === null || realFile !== path.join(realDir, trackId)) return null;
+    const stat = await fs.lstat(file).catch(() => null);
+    return stat?.isFile() ? { path: realFile, stat } : null;
   }
 
   async adoptUpload(tempPath: string, trackId: string): Promise<void> {

@@ -43,6 +43,12 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
     preservePath: true,
     limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 4, fieldSize: 1024, parts: 6, headerPairs: 50 },
   });
+  // Uploads still streaming when the server shuts down are cut at once (503, file removed): shutdown
+  // must not wait for a slow client, nor leave half a file behind.
+  const uploadsInFlight = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const abort of uploadsInFlight) abort();
+  });
   // `/stream` takes a bearer token or a stream token; everything else needs a signed-in user.
   app.addHook('onRequest', async (request) => {
     const isStream = request.routeOptions.url?.endsWith('/stream') && typeof (request.query as { token?: unknown }).token === 'string';
@@ -76,7 +82,13 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
         upload = { tempPath, fileName };
         // Streamed to disk as it arrives: memory stays flat whatever the file size.
         sink = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
-        await pipeline(part.file, sink);
+        const abort = () => part.file.destroy(new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; upload again once it is back'));
+        uploadsInFlight.add(abort);
+        try {
+          await pipeline(part.file, sink);
+        } finally {
+          uploadsInFlight.delete(abort);
+        }
       }
       if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
       for (const name of ['title', 'artist'] as const) {

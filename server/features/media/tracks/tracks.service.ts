@@ -183,9 +183,8 @@ export class TracksService {
   async original(id: string): Promise<{ path: string; size: number; contentType: string; modifiedAt: Date }> {
     const row = await this.options.repository.get(id);
     if (!row) throw notFound('Track');
-    const file = this.options.media.originalPath(id);
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) throw notFound('Original file');
-    return { path: file, size: stat.size, contentType: MIME_TYPES[row.demuxer] ?? 'application/octet-stream', modifiedAt: stat.mtime };
+    const original = await this.options.media.containedOriginal(id);
+    if (!original) throw notFound('Original file');
+    return { path: original.path, size: original.stat.size, contentType: MIME_TYPES[row.demuxer] ?? 'application/octet-stream', modifiedAt: original.stat.mtime };
   }
 }
