@@ -6,8 +6,22 @@ import { levelLabel, type QualityLevel, type QualityPreference, tokenOf, withTok
 /** The hls.js module as the engine uses it (its default export is the player class). */
 export type HlsModule = typeof HlsJs;
 
-/** hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. */
-const importHlsJs = (): Promise<HlsModule> => import('hls.js');
+/** URL of the hls.js chunk after a failed load (browsers name it in the error). */
+let failedChunkUrl: string | null = null;
+
+/**
+ * hls.js is most of the renderer's code: it loads with the first HLS track, not with the app. Chromium
+ * remembers a failed dynamic import per URL and never asks again, so a retry asks under a fresh URL.
+ */
+async function importHlsJs(): Promise<HlsModule> {
+  if (failedChunkUrl) return (await import(/* @vite-ignore */ `${failedChunkUrl}?retry=${Date.now()}`)) as HlsModule;
+  try {
+    return await import('hls.js');
+  } catch (error) {
+    failedChunkUrl = /\bhttps?:\/\/\S+?\.m?js\b/.exec(String(error))?.[0] ?? null;
+    throw error;
+  }
+}
 
 /** How the current track reaches the <audio> element. */
 type PlaybackMode = 'hls.js' | 'native-hls' | 'original';
