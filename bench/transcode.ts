@@ -124,7 +124,7 @@ async function main() {
   process.stdout.write(`project pipeline (${cores} cores)…\n`);
   rows.push(
     await measure(`project pipeline (${cores} cores, ${coder})`, async () => {
-      await transcoder.transcode({ trackId: 'bench', input: { path: input, demuxer: 'wav' }, source, cores, signal: new AbortController().signal, onProgress: () => undefined });
+      await transcoder.transcode({ trackId: 'bench', jobKey: 'bench', input: { path: input, demuxer: 'wav' }, source, cores, signal: new AbortController().signal, onProgress: () => undefined });
     }),
   );
   if (coder !== 'fast') {
@@ -132,7 +132,7 @@ async function main() {
     process.stdout.write('project pipeline with -aac_coder fast (for the quality/CPU trade-off)…\n');
     rows.push(
       await measure(`project pipeline (${cores} cores, fast coder)`, async () => {
-        await fast.transcode({ trackId: 'bench', input: { path: input, demuxer: 'wav' }, source, cores, signal: new AbortController().signal, onProgress: () => undefined });
+        await fast.transcode({ trackId: 'bench', jobKey: 'bench', input: { path: input, demuxer: 'wav' }, source, cores, signal: new AbortController().signal, onProgress: () => undefined });
       }),
     );
   }

@@ -89,7 +89,7 @@ describe('team mode transcoding over a shared media dir', () => {
       expect(row).toMatchObject({ status: 'ready', attempts: 2 });
       const hlsDir = path.join(env.VEZA_MEDIA_DIR, 'hls');
       expect(fs.readdirSync(hlsDir)).toEqual([id]);
-      expect(fs.readdirSync(path.join(hlsDir, id)).sort()).toEqual(['128k', '256k', '320k', 'master.m3u8']);
+      expect(fs.readdirSync(path.join(hlsDir, id)).sort()).toEqual(['.job', '128k', '256k', '320k', 'master.m3u8']);
     } finally {
       for (const server of started) {
         server.child.kill('SIGKILL');

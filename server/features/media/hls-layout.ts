@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { API_PREFIX } from '../../../src/shared/routes.js';
+import { stopOrphanedEncoders } from './transcoding/orphan-encoders.js';
 
 /** Name of a rung in URLs and on disk (`128k`). */
 export const rungName = (kbps: number) => `${kbps}k`;
@@ -35,6 +36,9 @@ export const SEGMENT_HEADERS = {
 
 /** Path of a track's master playlist under the API (players get it with `?token=`). */
 export const masterPlaylistPath = (trackId: string) => `${API_PREFIX}/tracks/${trackId}/hls/${MASTER_PLAYLIST}`;
+
+/** In a published ladder: which job (id and enqueue time) wrote it, so a crash before "ready" is not re-encoded. */
+export const LADDER_JOB_FILE = '.job';
 
 const TEMP_PREFIX = '.tmp-';
 const OLD_PREFIX = '.old-';
@@ -90,7 +94,14 @@ export class HlsLayout {
     const entries = await fs.readdir(this.root).catch(() => [] as string[]);
     const prefixes = [TEMP_PREFIX, OLD_PREFIX].map((prefix) => (trackId ? `${prefix}${trackId}-` : prefix));
     const leftovers = entries.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
-    await Promise.all(leftovers.map((name) => fs.rm(path.join(this.root, name), { recursive: true, force: true })));
+    await Promise.all(
+      leftovers.map(async (name) => {
+        const dir = path.join(this.root, name);
+        await stopOrphanedEncoders(dir);
+        // Retried: a process that was still writing may add a file between the scan and the rmdir.
+        await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      }),
+    );
     return leftovers;
   }
 }

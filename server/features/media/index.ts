@@ -67,7 +67,8 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   const store = new MediaStore(config.mediaDir);
   await store.init({ ownsAll });
   const layout = new HlsLayout(store.hlsDir);
-  if (ownsAll) await layout.removeLeftovers();
+  // Leftovers of a crash never stop a start: what cannot be removed now is retried at the track's next attempt.
+  if (ownsAll) await layout.removeLeftovers().catch((error: unknown) => app.log.warn({ err: error }, 'could not remove every transcode leftover'));
 
   const queue = new JobQueue({
     store: new JobsRepository(app.db.db, app.db.dialect),

@@ -67,7 +67,7 @@ describe('ladder', () => {
     const file = makeAudio(fixtures, 'cbr128.mp3', { seconds: 3, codecArgs: AUDIO_FORMATS.mp3 });
     const track = (await upload(fs.readFileSync(file), 'cbr128.mp3')).json<Track>();
     await waitReady(track.id);
-    expect(fs.readdirSync(hlsDir(track.id)).sort()).toEqual(['128k', 'master.m3u8']);
+    expect(fs.readdirSync(hlsDir(track.id)).sort()).toEqual(['.job', '128k', 'master.m3u8']);
     const master = fs.readFileSync(path.join(hlsDir(track.id), 'master.m3u8'), 'utf8');
     expect(master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(1);
   });

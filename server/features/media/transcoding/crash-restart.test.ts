@@ -122,7 +122,7 @@ describe('crash safety of transcoding', () => {
         // Leftovers of the killed attempt are gone; the ladder is whole.
         expect(fs.readdirSync(hlsRoot(dataDir))).toEqual([track.id]);
         const dir = path.join(hlsRoot(dataDir), track.id);
-        expect(fs.readdirSync(dir).sort()).toEqual(['128k', '256k', '320k', 'master.m3u8']);
+        expect(fs.readdirSync(dir).sort()).toEqual(['.job', '128k', '256k', '320k', 'master.m3u8']);
         for (const rung of ['128k', '256k', '320k']) {
           const playlist = fs.readFileSync(path.join(dir, rung, 'playlist.m3u8'), 'utf8');
           expect(playlist).toContain('#EXT-X-ENDLIST');
@@ -165,6 +165,77 @@ describe('crash safety of transcoding', () => {
       try {
         await waitFor(async () => (await status(second, track.id)).status === 'ready', { timeoutMs: 120_000, intervalMs: 200, what: 'ready after restart' });
         expect(jobRow(dataDir, track.id)).toMatchObject({ status: 'ready', attempts: 1 });
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a crash after the ladder was published but before the job said ready: the restart marks it ready, no second encode', { timeout: 120_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-published-'));
+    try {
+      const first = await startServer(dataDir);
+      const track = await uploadLong(first);
+      await waitFor(async () => (await status(first, track.id)).status === 'ready', { timeoutMs: 90_000, intervalMs: 200, what: 'first ladder' });
+      first.child.kill('SIGTERM');
+      await first.exited;
+      // The state a SIGKILL right after the publishing rename leaves: ladder in place, job still processing.
+      const db = new BetterSqlite3(path.join(dataDir, 'veza.db'));
+      db.prepare("update transcode_jobs set status = 'processing', progress = 99 where track_id = ?").run(track.id);
+      db.close();
+      const ladder = path.join(hlsRoot(dataDir), track.id);
+      const before = { dir: fs.statSync(ladder).ino, master: fs.statSync(path.join(ladder, 'master.m3u8')).mtimeMs };
+
+      const second = await startServer(dataDir);
+      try {
+        await waitFor(async () => (await status(second, track.id)).status === 'ready', { timeoutMs: 10_000, intervalMs: 100, what: 'ready after restart' });
+        expect({ dir: fs.statSync(ladder).ino, master: fs.statSync(path.join(ladder, 'master.m3u8')).mtimeMs }).toEqual(before);
+        expect(fs.readdirSync(hlsRoot(dataDir))).toEqual([track.id]);
+        expect(jobRow(dataDir, track.id)).toMatchObject({ status: 'ready', progress: 100 });
+        // A re-transcode the artist asks for is a new enqueueing: it encodes again.
+        const res = await fetch(`${second.url}/api/v1/tracks/${track.id}/hls/transcode`, { method: 'POST', headers: { authorization: `Bearer ${second.token}` } });
+        expect(res.status).toBe(202);
+        await waitFor(async () => (await status(second, track.id)).status === 'ready' && fs.statSync(ladder).ino !== before.dir, { timeoutMs: 90_000, intervalMs: 200, what: 're-transcoded ladder' });
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('FFmpeg orphaned by a SIGKILLed server is stopped by the next start, which starts cleanly and finishes the job', { timeout: 180_000 }, async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-orphans-'));
+    const encodersOf = (dir: string) =>
+      fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+        } catch {
+          return false;
+        }
+      });
+    try {
+      const first = await startServer(dataDir);
+      const track = await uploadLong(first);
+      await waitFor(async () => {
+        const s = await status(first, track.id);
+        return s.status === 'processing' && s.progress >= 1 && s.progress < 60;
+      }, { timeoutMs: 60_000, intervalMs: 50, what: 'transcode under way' });
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const tempDir = path.join(hlsRoot(dataDir), fs.readdirSync(hlsRoot(dataDir)).find((name) => name.startsWith('.tmp-'))!);
+      // The fault is real: the encoders live on without their server.
+      expect(encodersOf(tempDir).length).toBeGreaterThan(0);
+
+      const second = await startServer(dataDir);
+      try {
+        expect(encodersOf(tempDir)).toEqual([]);
+        expect(fs.existsSync(tempDir)).toBe(false);
+        await waitFor(async () => (await status(second, track.id)).status === 'ready', { timeoutMs: 120_000, intervalMs: 200, what: 'ready after restart' });
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;

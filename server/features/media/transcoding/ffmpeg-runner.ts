@@ -6,6 +6,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Kill the process after this long (wall-time cap). */
   timeoutMs?: number;
+  /** Told the pid as soon as the process exists (to find it again after a crash). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -36,6 +38,7 @@ export function runProcess(binary: string, args: string[], options: RunOptions =
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new FfmpegError('aborted before start', 'aborted'));
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     let outTimeS = 0;

@@ -150,8 +150,12 @@ export class JobQueue extends EventEmitter<JobEvents> {
     }, this.leaseMs / 3);
     this.emit('job:progress', { jobId: job.id, trackId: job.trackId, progress: 0 });
     try {
-      const { rungs } = await this.options.transcoder.transcode({
+      // A crash between publishing and "ready" left this job's complete ladder in place: keep it.
+      const published = await this.options.transcoder.alreadyPublished(job.trackId, job.key, job.source);
+      if (published) this.options.log?.info({ trackId: job.trackId }, 'ladder already published by this job; marking it ready');
+      const { rungs } = published ?? await this.options.transcoder.transcode({
         trackId: job.trackId,
+        jobKey: job.key,
         input: { path: this.options.originalPath(job.trackId), demuxer: job.source.demuxer },
         source: job.source,
         cores,

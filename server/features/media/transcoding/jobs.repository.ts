@@ -6,6 +6,8 @@ import type { SourceMedia } from './ffmpeg-args.js';
 
 export interface ClaimedJob {
   id: string;
+  /** One enqueueing of the track (a re-transcode keeps the id but not the key). */
+  key: string;
   trackId: string;
   attempts: number;
   source: SourceMedia;
@@ -72,7 +74,7 @@ export class JobsRepository implements JobStore {
         .set({ status: 'processing', progress: 0, attempts: sql`attempts + 1`, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
         .where('id', '=', row.id)
         .where('status', '=', 'pending')
-        .returning(['id', 'track_id', 'attempts'])
+        .returning(['id', 'track_id', 'attempts', 'created_at'])
         .executeTakeFirst();
       if (!claimed) return null;
       const track = await trx
@@ -82,6 +84,7 @@ export class JobsRepository implements JobStore {
         .executeTakeFirstOrThrow();
       return {
         id: claimed.id,
+        key: `${claimed.id} ${claimed.created_at}`,
         trackId: claimed.track_id,
         attempts: claimed.attempts,
         source: {

@@ -5,7 +5,8 @@ import type { FfmpegBinaries } from '../../../infra/ffmpeg.js';
 
 import { buildFfmpegArgs, type LadderPlan, planLadder, type SourceMedia } from './ffmpeg-args.js';
 import { runProcess } from './ffmpeg-runner.js';
-import { type HlsLayout, MASTER_PLAYLIST } from '../hls-layout.js';
+import { type HlsLayout, LADDER_JOB_FILE, MASTER_PLAYLIST } from '../hls-layout.js';
+import { ENCODERS_FILE, recordEncoder } from './orphan-encoders.js';
 import { buildMasterPlaylist, verifyLadder } from './hls-output.js';
 
 export interface TranscoderOptions {
@@ -17,6 +18,8 @@ export interface TranscoderOptions {
 
 export interface TranscodeRequest {
   trackId: string;
+  /** Which enqueueing of the track this encode serves; written into the ladder it publishes. */
+  jobKey: string;
   input: { path: string; demuxer: string };
   source: SourceMedia;
   /** Cores granted by the queue. */
@@ -49,6 +52,21 @@ export class Transcoder {
     return cores >= 2 ? plan.rungs.length : 1;
   }
 
+  /**
+   * The ladder this very job published before a crash cut it short of marking itself ready: its rungs,
+   * once the ladder proves complete. Null means encode (another job's ladder, or none, or incomplete).
+   */
+  async alreadyPublished(trackId: string, jobKey: string, source: SourceMedia): Promise<{ rungs: number[] } | null> {
+    const dir = this.options.layout.trackDir(trackId);
+    const publishedBy = await fs.readFile(path.join(dir, LADDER_JOB_FILE), 'utf8').catch(() => null);
+    if (publishedBy !== jobKey) return null;
+    const plan = this.plan(source);
+    return verifyLadder(dir, plan, source.durationS).then(
+      () => ({ rungs: plan.rungs }),
+      () => null,
+    );
+  }
+
   async transcode(request: TranscodeRequest): Promise<{ rungs: number[] }> {
     const binaries = await this.options.binaries();
     const plan = this.plan(request.source);
@@ -75,6 +93,7 @@ export class Transcoder {
           argvs.map((argv, i) =>
             runProcess(binaries.ffmpeg, argv, {
               signal: siblings.signal,
+              onSpawn: (pid) => void recordEncoder(tempDir, pid).catch(() => undefined),
               timeoutMs: wallTimeCapMs(request.source.durationS),
               onProgress: (outTimeS) => {
                 positions[i] = outTimeS;
@@ -92,6 +111,8 @@ export class Transcoder {
       request.signal.throwIfAborted();
       const variants = await verifyLadder(tempDir, plan, request.source.durationS);
       await fs.writeFile(path.join(tempDir, MASTER_PLAYLIST), buildMasterPlaylist(variants));
+      await fs.writeFile(path.join(tempDir, LADDER_JOB_FILE), request.jobKey);
+      await fs.rm(path.join(tempDir, ENCODERS_FILE), { force: true });
       request.signal.throwIfAborted();
       await this.options.layout.publish(tempDir, request.trackId);
       return { rungs: plan.rungs };
