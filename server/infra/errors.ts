@@ -45,6 +45,7 @@ const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export function problem(status: number, code: ErrorCode, detail: string): Problem {
@@ -71,6 +72,9 @@ function isStoreUnavailable(error: Error & { code?: string }): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|Stream isn't writeable|Connection is closed/i.test(error.message);
 }
 
+// A full disk or quota, from the filesystem, SQLite or PostgreSQL (53100 disk_full): nothing was kept.
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', '53100']);
+
 // PostgreSQL SQLSTATEs for text it cannot store (a NUL byte): the input's fault, never a 500.
 const BAD_TEXT_CODES = new Set(['22021', '22P05']);
 
@@ -89,6 +93,9 @@ function toProblem(error: FastifyError | AppError): Problem {
   if (error instanceof AppError) return problem(error.status, error.code, error.message);
   if (isStoreUnavailable(error)) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, 'A backing store is unavailable; try again shortly');
   if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, validationMessage(error as FastifyError & { validation: ValidationIssues }));
+  if (error.code && DISK_FULL_CODES.has(error.code)) {
+    return problem(507, ErrorCode.INSUFFICIENT_STORAGE, 'The server is out of disk space; nothing was saved. Try again once space is freed');
+  }
   if (error.code && BAD_TEXT_CODES.has(error.code)) return problem(400, ErrorCode.VALIDATION_FAILED, 'The text contains characters that cannot be stored');
   const status = error.statusCode ?? 500;
   if (status === 413) return problem(413, ErrorCode.PAYLOAD_TOO_LARGE, 'Request body is too large');

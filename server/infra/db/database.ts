@@ -75,9 +75,13 @@ function openSqlite(file: string): Database {
  */
 function withStatementCache(sqlite: BetterSqlite3.Database, size = 500): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
+  // On SQLITE_FULL (disk full) SQLite has already rolled the transaction back; Kysely's own rollback
+  // would then fail and hide the real error (a 507 would become a 500).
+  const noRollbackNeeded = sqlite.prepare('select 1 where 0');
   return {
     close: () => sqlite.close(),
     prepare: (text: string) => {
+      if (text === 'rollback' && !sqlite.inTransaction) return noRollbackNeeded;
       let statement = cache.get(text);
       if (statement) cache.delete(text);
       else statement = sqlite.prepare(text);

@@ -101,6 +101,8 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
         }
       }
     } catch (error) {
+      // The rest of the body is never read: the connection cannot carry another request after it.
+      reply.header('connection', 'close');
       // A failed pipeline may still be opening the file: remove it only once the stream has let go.
       const openSink = sink;
       if (openSink && !openSink.closed) await new Promise<void>((resolve) => openSink.once('close', () => resolve()));
