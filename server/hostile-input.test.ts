@@ -1,4 +1,6 @@
 import Fastify from 'fastify';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,6 +95,37 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const res = await t.request({ method: 'POST', url: '/api/v1/tracks', headers: { ...auth(), 'content-type': body.contentType }, payload: body.payload });
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json<Track>()).toMatchObject({ title: 'Two Words', artist: 'Ana [31m' });
+    });
+
+    it('a decompression bomb (an hour of FLAC silence in a few KB) is refused with 415, and nothing is kept', async () => {
+      const bomb = path.join(fixtures, 'bomb.flac');
+      execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-t', '3600', '-c:a', 'flac', '-frame_size', '32768', '-compression_level', '0', bomb]);
+      expect(fs.statSync(bomb).size).toBeLessThan(100_000);
+      const body = multipartBody([{ name: 'file', fileName: 'bomb.flac', content: fs.readFileSync(bomb) }]);
+      const res = await t.request({ method: 'POST', url: '/api/v1/tracks', headers: { ...auth(), 'content-type': body.contentType }, payload: body.payload });
+      expect(res.statusCode, res.body).toBe(415);
+      expect(res.json().detail).toMatch(/^The file decodes to 1\.0 h of audio from \d+ KB/);
+      expect(uploadsInProgress()).toEqual([]);
+      expect(fs.readdirSync(path.join(t.config.mediaDir, 'originals'))).not.toContain(expect.stringContaining('bomb'));
+    });
+
+    it('a user with 12 hours of audio already in the queue is told to wait before the body is read', async () => {
+      const { db } = t.app.db;
+      const owner = (await db.selectFrom('users').select('id').where('username', '=', 'owner').executeTakeFirstOrThrow()).id;
+      const id = randomUUID();
+      const at = new Date().toISOString();
+      // An encode that holds 12 h of this user's audio (running on some instance, its lease far ahead).
+      await db.insertInto('tracks').values({ id, owner_id: owner, title: 'long', artist: 'a', duration_s: 12 * 3600, demuxer: 'wav', codec: 'pcm_s16le', bit_rate: null, sample_rate: 44100, channels: 2, size_bytes: 1, created_at: at, updated_at: at }).execute();
+      await db.insertInto('transcode_jobs').values({ id: randomUUID(), track_id: id, status: 'processing', progress: 1, attempts: 1, error: null, rungs: null, lease_expires_at: new Date(Date.now() + 3600_000).toISOString(), created_at: at, updated_at: at }).execute();
+      try {
+        const res = await upload({});
+        expect(res.statusCode, res.body).toBe(429);
+        expect(res.json().detail).toMatch(/12\.0 h of your audio is already waiting/);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      } finally {
+        await db.deleteFrom('tracks').where('id', '=', id).execute();
+      }
+      expect((await upload({})).statusCode).toBe(201);
     });
 
     it('malformed multipart (no boundary, a body that ends early) is a 400 and leaves no file behind', async () => {

@@ -27,6 +27,7 @@ import { JobQueue } from './transcoding/job-queue.js';
 import { JobsRepository } from './transcoding/jobs.repository.js';
 import { probeMedia } from './transcoding/media-probe.js';
 import { Transcoder } from './transcoding/transcoder.js';
+import type { User } from '../../../src/shared/api.js';
 
 export type { ContainedReader } from './hls/hls.service.js';
 export { installSegmentFastPath } from './install-segment-fast-path.js';
@@ -70,8 +71,9 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   // Leftovers of a crash never stop a start: what cannot be removed now is retried at the track's next attempt.
   if (ownsAll) await layout.removeLeftovers().catch((error: unknown) => app.log.warn({ err: error }, 'could not remove every transcode leftover'));
 
+  const jobs = new JobsRepository(app.db.db, app.db.dialect);
   const queue = new JobQueue({
-    store: new JobsRepository(app.db.db, app.db.dialect),
+    store: jobs,
     transcoder: new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder }),
     originalPath: (trackId) => store.originalPath(trackId),
     cores: config.transcodeCores,
@@ -88,6 +90,7 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
     removeHls: (trackId) => layout.remove(trackId),
     hlsEnabled: config.hlsEnabled,
     onRemoved: (trackId) => invalidateEverywhere(trackId),
+    queuedAudioSeconds: (ownerId) => jobs.queuedAudioSeconds(ownerId),
   });
   const streamTokens = new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now });
   const hls = new HlsService({ tracks, layout, tokens: streamTokens, cacheBytes: config.hlsCacheBytes, read: options.hlsRead, recheckMs: options.hlsRecheckMs });
@@ -135,7 +138,12 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   app.addHook('preClose', () => queue.close());
 
   const requireFfmpeg = async () => void (await binaries());
-  await app.register(tracksRoutes, { prefix: API_PREFIX, tracks, streamTokens, media: store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg });
+  // Checked before a byte of the body is read: the per-user upload rate and the room left in the queue.
+  const admitUpload = async (user: User) => {
+    await app.rateLimiter.consume(user.id, 'upload');
+    if (config.hlsEnabled) await tracks.checkQueueRoom(user);
+  };
+  await app.register(tracksRoutes, { prefix: API_PREFIX, tracks, streamTokens, media: store, maxUploadBytes: config.maxUploadBytes, requireFfmpeg, admitUpload });
   if (!config.hlsEnabled) return; // the HLS routes then answer 404
   await app.register(hlsRoutes, { prefix: API_PREFIX, tracks, hls });
 
@@ -158,4 +166,4 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   );
 }
 
-export const media = fp(mediaPlugin, { name: 'media', dependencies: ['stores', 'metrics', 'security', 'auth', 'socket'] });
+export const media = fp(mediaPlugin, { name: 'media', dependencies: ['stores', 'metrics', 'security', 'auth', 'socket', 'rate-limit'] });

@@ -17,6 +17,8 @@ const DEFAULT_RATE_LIMITS = {
   search: { limit: 2, windowMs: 1000 },
   fetch_history: { limit: 5, windowMs: 1000 },
   presence: { limit: 5, windowMs: 1000 },
+  // Ours too: an album or a session's stems at once is fine; a script filling the disk is not.
+  upload: { limit: 100, windowMs: 3600_000 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitAction = keyof typeof DEFAULT_RATE_LIMITS;

@@ -10,6 +10,7 @@ import {
   TrackParamsSchema,
   TrackPatchSchema,
   TrackSchema,
+  type User,
 } from '../../../../src/shared/api.js';
 import { TRACK_TEXT_MAX_LENGTH } from '../../../../src/shared/limits.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
@@ -29,6 +30,8 @@ interface TracksRoutesOptions {
   maxUploadBytes: number;
   /** Throws a 503 problem when FFmpeg is missing (checked before reading an upload). */
   requireFfmpeg: () => Promise<void>;
+  /** Throws 429 when the user may not upload now (rate, queue room), before the body is read. */
+  admitUpload: (user: User) => Promise<void>;
 }
 
 /** Busboy's parse errors are plain Errors (no code): the body's fault, not the server's. */
@@ -55,67 +58,74 @@ export const tracksRoutes: FastifyPluginAsyncTypebox<TracksRoutesOptions> = asyn
     if (!isStream) await app.requireUser(request);
   });
 
-  app.post('/tracks', { schema: { tags: ['tracks'], consumes: ['multipart/form-data'], response: { 201: TrackSchema } } }, async (request, reply) => {
-    if (!request.isMultipart()) throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, 'Send the audio as multipart/form-data with a `file` field');
-    await opts.requireFfmpeg();
-    const fields: Record<string, string> = {};
-    let upload: { tempPath: string; fileName: string } | null = null;
-    let sink: fs.WriteStream | null = null;
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (typeof part.value === 'string') fields[part.fieldname] = normalizeText(part.value);
-          continue;
+  app.post(
+    '/tracks',
+    {
+      schema: { tags: ['tracks'], consumes: ['multipart/form-data'], response: { 201: TrackSchema } },
+      // A refusal before the body was read to its end: the connection cannot carry another request.
+      onError: async (request, reply) => void (request.raw.readableEnded || reply.header('connection', 'close')),
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, 'Send the audio as multipart/form-data with a `file` field');
+      await opts.requireFfmpeg();
+      await opts.admitUpload(request.user!);
+      const fields: Record<string, string> = {};
+      let upload: { tempPath: string; fileName: string } | null = null;
+      let sink: fs.WriteStream | null = null;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (typeof part.value === 'string') fields[part.fieldname] = normalizeText(part.value);
+            continue;
+          }
+          if (part.fieldname !== 'file' || upload) {
+            part.file.resume();
+            throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Send exactly one file, in the `file` field');
+          }
+          let fileName: string;
+          try {
+            fileName = titleFromFileName(part.filename);
+          } catch (error) {
+            part.file.resume();
+            throw error;
+          }
+          const tempPath = opts.media.newUploadPath();
+          upload = { tempPath, fileName };
+          // Streamed to disk as it arrives: memory stays flat whatever the file size.
+          sink = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
+          const abort = () => part.file.destroy(new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; upload again once it is back'));
+          uploadsInFlight.add(abort);
+          try {
+            await pipeline(part.file, sink);
+          } finally {
+            uploadsInFlight.delete(abort);
+          }
         }
-        if (part.fieldname !== 'file' || upload) {
-          part.file.resume();
-          throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'Send exactly one file, in the `file` field');
+        if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
+        for (const name of ['title', 'artist'] as const) {
+          const value = fields[name];
+          if (value !== undefined && (value.length < 1 || value.length > TRACK_TEXT_MAX_LENGTH)) {
+            throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-${TRACK_TEXT_MAX_LENGTH} characters`);
+          }
+          if (value !== undefined && !isSingleLineText(value)) {
+            throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} may not contain control characters or bidirectional overrides`);
+          }
         }
-        let fileName: string;
-        try {
-          fileName = titleFromFileName(part.filename);
-        } catch (error) {
-          part.file.resume();
-          throw error;
+      } catch (error) {
+        // A failed pipeline may still be opening the file: remove it only once the stream has let go.
+        const openSink = sink;
+        if (openSink && !openSink.closed) await new Promise<void>((resolve) => openSink.once('close', () => resolve()));
+        if (upload) await fs.promises.rm(upload.tempPath, { force: true });
+        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file is larger than ${Math.round(opts.maxUploadBytes / 1024 / 1024)} MB`);
         }
-        const tempPath = opts.media.newUploadPath();
-        upload = { tempPath, fileName };
-        // Streamed to disk as it arrives: memory stays flat whatever the file size.
-        sink = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o600 });
-        const abort = () => part.file.destroy(new AppError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; upload again once it is back'));
-        uploadsInFlight.add(abort);
-        try {
-          await pipeline(part.file, sink);
-        } finally {
-          uploadsInFlight.delete(abort);
-        }
+        if (isMalformedMultipart(error)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, `The upload is not well-formed multipart/form-data (${(error as Error).message})`);
+        throw error;
       }
-      if (!upload) throw new AppError(400, ErrorCode.VALIDATION_FAILED, 'The `file` field is missing');
-      for (const name of ['title', 'artist'] as const) {
-        const value = fields[name];
-        if (value !== undefined && (value.length < 1 || value.length > TRACK_TEXT_MAX_LENGTH)) {
-          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} must be 1-${TRACK_TEXT_MAX_LENGTH} characters`);
-        }
-        if (value !== undefined && !isSingleLineText(value)) {
-          throw new AppError(400, ErrorCode.VALIDATION_FAILED, `${name} may not contain control characters or bidirectional overrides`);
-        }
-      }
-    } catch (error) {
-      // The rest of the body is never read: the connection cannot carry another request after it.
-      reply.header('connection', 'close');
-      // A failed pipeline may still be opening the file: remove it only once the stream has let go.
-      const openSink = sink;
-      if (openSink && !openSink.closed) await new Promise<void>((resolve) => openSink.once('close', () => resolve()));
-      if (upload) await fs.promises.rm(upload.tempPath, { force: true });
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `The file is larger than ${Math.round(opts.maxUploadBytes / 1024 / 1024)} MB`);
-      }
-      if (isMalformedMultipart(error)) throw new AppError(400, ErrorCode.VALIDATION_FAILED, `The upload is not well-formed multipart/form-data (${(error as Error).message})`);
-      throw error;
-    }
-    const track = await tracks.create(request.user!, { ...upload, title: fields.title || undefined, artist: fields.artist || undefined });
-    return reply.code(201).send(track);
-  });
+      const track = await tracks.create(request.user!, { ...upload, title: fields.title || undefined, artist: fields.artist || undefined });
+      return reply.code(201).send(track);
+    },
+  );
 
   app.get('/tracks', { schema: { tags: ['tracks'], querystring: TrackListQuerySchema, response: { 200: TrackListSchema } } }, async (request) =>
     tracks.list(request.query.limit ?? 50, request.query.offset ?? 0),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../../src/shared/api.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { AppError, notFound } from '../../../infra/errors.js';
+import { AppError, notFound, RetryLaterError } from '../../../infra/errors.js';
 import { masterPlaylistPath } from '../hls-layout.js';
 import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
 import type { MediaStore } from './media-store.js';
@@ -26,7 +26,18 @@ export interface TracksServiceOptions {
   hlsEnabled: boolean;
   /** After a delete: whoever caches stream data of the track forgets it. */
   onRemoved?: (trackId: string) => void;
+  /** Seconds of the user's audio waiting for or in an encode. */
+  queuedAudioSeconds: (ownerId: string) => Promise<number>;
 }
+
+/**
+ * Budgets that keep one user from taking the transcoder from everyone else. Real audio costs at least
+ * ~6 kb/s (speech Opus); under 1 kb/s a file is a decompression bomb (130 KB of FLAC "silence" that
+ * decodes to 11 hours). The queue holds at most 12 hours of one user's audio.
+ */
+export const TRANSCODE_BUDGET = { minBytesPerSecond: 125, maxQueuedAudioS: 12 * 3600 };
+
+const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`;
 
 const MIME_TYPES: Record<string, string> = {
   wav: 'audio/wav',
@@ -92,6 +103,10 @@ export class TracksService {
         throw error;
       }
       const { size } = await fs.stat(upload.tempPath);
+      if (size / probed.durationS < TRANSCODE_BUDGET.minBytesPerSecond) {
+        throw new AppError(415, ErrorCode.UNSUPPORTED_MEDIA, `The file decodes to ${hours(probed.durationS)} of audio from ${Math.ceil(size / 1024)} KB, which no real recording does`);
+      }
+      if (this.options.hlsEnabled) await this.checkQueueRoom(owner, probed.durationS);
       await media.adoptUpload(upload.tempPath, id);
       isAdopted = true;
       const at = new Date().toISOString();
@@ -120,6 +135,14 @@ export class TracksService {
     }
     if (this.options.hlsEnabled) this.options.scheduler.kick();
     return this.get(id);
+  }
+
+  /** Throws 429 when `addingS` more seconds would put more than the budget of this user's audio in the queue. */
+  async checkQueueRoom(owner: User, addingS = 0): Promise<void> {
+    const queued = await this.options.queuedAudioSeconds(owner.id);
+    if (queued + addingS > TRANSCODE_BUDGET.maxQueuedAudioS) {
+      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${hours(queued)} of your audio is already waiting to be transcoded (at most ${hours(TRANSCODE_BUDGET.maxQueuedAudioS)}); upload more once some of it is ready`, 60_000);
+    }
   }
 
   async get(id: string): Promise<Track> {

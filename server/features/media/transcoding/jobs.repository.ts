@@ -65,8 +65,25 @@ export class JobsRepository implements JobStore {
    */
   async claimNext(leaseMs: number): Promise<ClaimedJob | null> {
     return this.db.transaction().execute(async (trx) => {
-      let candidate = trx.selectFrom('transcode_jobs').select('id').where('status', '=', 'pending').orderBy('created_at').limit(1);
-      if (this.dialect === 'postgres') candidate = candidate.forUpdate().skipLocked();
+      // Fair between users: the oldest job of whoever has the fewest encodes running goes first, so one
+      // user's pile of uploads never queues everyone else's behind it.
+      let candidate = trx
+        .selectFrom('transcode_jobs as job')
+        .innerJoin('tracks', 'tracks.id', 'job.track_id')
+        .select('job.id')
+        .where('job.status', '=', 'pending')
+        .orderBy(
+          (eb) =>
+            eb
+              .selectFrom('transcode_jobs as running')
+              .innerJoin('tracks as running_track', 'running_track.id', 'running.track_id')
+              .select((inner) => inner.fn.countAll().as('count'))
+              .where('running.status', '=', 'processing')
+              .whereRef('running_track.owner_id', '=', 'tracks.owner_id'),
+        )
+        .orderBy('job.created_at')
+        .limit(1);
+      if (this.dialect === 'postgres') candidate = candidate.forUpdate('job').skipLocked();
       const row = await candidate.executeTakeFirst();
       if (!row) return null;
       const claimed = await trx
@@ -129,6 +146,18 @@ export class JobsRepository implements JobStore {
       .where('id', '=', claim.id)
       .where('status', '=', 'processing')
       .where('attempts', '=', claim.attempts);
+  }
+
+  /** Seconds of one user's audio waiting for or in an encode (the queue quota). */
+  async queuedAudioSeconds(ownerId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('transcode_jobs')
+      .innerJoin('tracks', 'tracks.id', 'transcode_jobs.track_id')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tracks.duration_s'), eb.lit(0)).as('seconds'))
+      .where('tracks.owner_id', '=', ownerId)
+      .where('transcode_jobs.status', 'in', ['pending', 'processing'])
+      .executeTakeFirstOrThrow();
+    return Number(row.seconds);
   }
 
   async requeueInterrupted({ all }: { all: boolean }): Promise<number> {
