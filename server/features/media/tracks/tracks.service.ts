@@ -35,7 +35,7 @@ export interface TracksServiceOptions {
  * ~6 kb/s (speech Opus); under 1 kb/s a file is a decompression bomb (130 KB of FLAC "silence" that
  * decodes to 11 hours). The queue holds at most 12 hours of one user's audio.
  */
-export const TRANSCODE_BUDGET = { minBytesPerSecond: 125, maxQueuedAudioS: 12 * 3600 };
+const TRANSCODE_BUDGET = { minBytesPerSecond: 125, maxQueuedAudioS: 12 * 3600 };
 
 const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`;
 
