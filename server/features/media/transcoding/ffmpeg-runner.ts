@@ -4,8 +4,10 @@ export interface RunOptions {
   /** Called with FFmpeg's position in the input, in seconds, from `-progress pipe:1`. */
   onProgress?: (outTimeS: number) => void;
   signal?: AbortSignal;
-  /** Kill the process after this long (wall-time cap). */
+  /** Kill the process after this long (wall-time cap), not counting time spent paused. */
   timeoutMs?: number;
+  /** True while the queue has the process stopped (SIGSTOP) to lend its cores to another user's job. */
+  isPaused?: () => boolean;
   /** Told the pid as soon as the process exists (to find it again after a crash). */
   onSpawn?: (pid: number) => void;
 }
@@ -29,6 +31,7 @@ export class FfmpegError extends Error {
 }
 
 const STDERR_LIMIT = 4096;
+const TIMEOUT_TICK_MS = 1000;
 
 /**
  * Runs one FFmpeg/ffprobe process from an argv (never a shell), collects its progress and a bounded
@@ -51,7 +54,14 @@ export function runProcess(binary: string, args: string[], options: RunOptions =
     };
     const onAbort = () => kill(new FfmpegError('aborted', 'aborted'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = options.timeoutMs ? setTimeout(() => kill(new FfmpegError(`timed out after ${Math.round(options.timeoutMs! / 1000)} s`, 'timeout')), options.timeoutMs) : null;
+    let activeMs = 0;
+    const tickMs = Math.min(TIMEOUT_TICK_MS, options.timeoutMs ?? TIMEOUT_TICK_MS);
+    const timer = options.timeoutMs
+      ? setInterval(() => {
+          if (!options.isPaused?.()) activeMs += tickMs;
+          if (activeMs >= options.timeoutMs!) kill(new FfmpegError(`timed out after ${Math.round(options.timeoutMs! / 1000)} s`, 'timeout'));
+        }, tickMs)
+      : null;
     timer?.unref();
 
     child.stdout.setEncoding('utf8');
@@ -78,7 +88,7 @@ export function runProcess(binary: string, args: string[], options: RunOptions =
     child.on('error', (error) => kill(new FfmpegError(`cannot run ${binary}: ${error.message}`, 'spawn')));
     child.on('close', (code) => {
       options.signal?.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
+      if (timer) clearInterval(timer);
       if (failure) return reject(Object.assign(failure, { stderr }));
       if (code !== 0) return reject(new FfmpegError(`exited with code ${code}: ${firstLine(stderr)}`, 'exit', stderr));
       resolve({ stdout, stderr, outTimeS });

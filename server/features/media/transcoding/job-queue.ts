@@ -31,8 +31,30 @@ export interface JobQueueOptions {
 }
 
 interface RunningJob {
+  trackId: string;
   controller: AbortController;
   done: Promise<void>;
+  ownerId: string;
+  cores: number;
+  pids: number[];
+  isPaused: boolean;
+  /** The paused job whose cores this one runs on (it resumes when this one ends). */
+  borrowedFrom: RunningJob | null;
+}
+
+/**
+ * When every core is busy and a user with nothing encoding has a short upload waiting, a running job of
+ * someone else is paused (SIGSTOP: no work lost) and lends its cores until the short one is done. So one
+ * user's long or many encodes delay another user's 4-minute track by its own encode time only.
+ */
+const LENDING = { maxDurationS: 20 * 60, supported: process.platform !== 'win32' };
+
+function signalEncoder(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already exited
+  }
 }
 
 export class JobQueue extends EventEmitter<JobEvents> {
@@ -113,30 +135,59 @@ export class JobQueue extends EventEmitter<JobEvents> {
   }
 
   private async fill(): Promise<void> {
-    while (!this.isClosing && this.busyCores < this.options.cores) {
-      const job = await this.options.store.claimNext(this.leaseMs);
+    while (!this.isClosing) {
+      const lender = this.busyCores < this.options.cores ? null : this.pickLender();
+      if (this.busyCores >= this.options.cores && !lender) return;
+      const runningOwners = [...new Set([...this.running.values()].map((job) => job.ownerId))];
+      const job = await this.options.store.claimNext(this.leaseMs, lender ? { runningOwners, maxDurationS: LENDING.maxDurationS } : undefined);
       if (!job) return;
       if (job.attempts > (this.options.maxAttempts ?? 3)) {
         await this.options.store.markFailed(job, 'Transcoding was interrupted too many times');
         this.emit('job:failed', { jobId: job.id, trackId: job.trackId, error: 'Transcoding was interrupted too many times' });
         continue;
       }
-      const plan = this.options.transcoder.plan(job.source);
-      const cores = Math.max(1, Math.min(this.options.cores - this.busyCores, plan.rungs.length));
-      this.busyCores += cores;
-      const controller = new AbortController();
-      const done = this.run(job, cores, controller).finally(() => {
-        this.busyCores -= cores;
-        this.running.delete(job.trackId);
-        this.kick();
-      });
-      this.running.set(job.trackId, { controller, done });
+      if (lender) {
+        this.setPaused(lender, true);
+        this.options.log?.info({ trackId: job.trackId, paused: lender.trackId }, 'pausing an encode to lend its cores to another user');
+        this.launch(job, lender.cores, lender);
+      } else {
+        const plan = this.options.transcoder.plan(job.source);
+        this.launch(job, Math.max(1, Math.min(this.options.cores - this.busyCores, plan.rungs.length)), null);
+      }
     }
   }
 
-  private async run(job: ClaimedJob, cores: number, controller: AbortController): Promise<void> {
+  private launch(job: ClaimedJob, cores: number, borrowedFrom: RunningJob | null): void {
+    if (!borrowedFrom) this.busyCores += cores;
+    const controller = new AbortController();
+    const running: RunningJob = { trackId: job.trackId, controller, done: Promise.resolve(), ownerId: job.ownerId, cores, pids: [], isPaused: false, borrowedFrom };
+    running.done = this.run(job, running).finally(() => {
+      if (borrowedFrom) this.setPaused(borrowedFrom, false);
+      else this.busyCores -= cores;
+      this.running.delete(job.trackId);
+      this.kick();
+    });
+    this.running.set(job.trackId, running);
+  }
+
+  /** A running job that may lend its cores: not paused, not itself on borrowed cores; of the busiest user. */
+  private pickLender(): RunningJob | null {
+    if (!LENDING.supported) return null;
+    const jobs = [...this.running.values()];
+    const runningOf = (owner: string) => jobs.filter((job) => job.ownerId === owner).length;
+    const candidates = jobs.filter((job) => !job.isPaused && !job.borrowedFrom);
+    return candidates.sort((a, b) => runningOf(b.ownerId) - runningOf(a.ownerId))[0] ?? null;
+  }
+
+  private setPaused(job: RunningJob, isPaused: boolean): void {
+    job.isPaused = isPaused;
+    for (const pid of job.pids) signalEncoder(pid, isPaused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  private async run(job: ClaimedJob, running: RunningJob): Promise<void> {
     const { store } = this.options;
-    const { signal } = controller;
+    const { signal } = running.controller;
+    const controller = running.controller;
     const interval = this.options.progressIntervalMs ?? 500;
     let lastProgress = -1;
     let lastAt = 0;
@@ -158,8 +209,14 @@ export class JobQueue extends EventEmitter<JobEvents> {
         jobKey: job.key,
         input: { path: this.options.originalPath(job.trackId), demuxer: job.source.demuxer },
         source: job.source,
-        cores,
+        cores: running.cores,
         signal,
+        isPaused: () => running.isPaused,
+        onEncoder: (pid) => {
+          running.pids.push(pid);
+          // Started while its job is paused (the pause came before FFmpeg did): it waits too.
+          if (running.isPaused) signalEncoder(pid, 'SIGSTOP');
+        },
         onProgress: (progress) => {
           const at = Date.now();
           if (progress === lastProgress || at - lastAt < interval) return;

@@ -9,6 +9,7 @@ export interface ClaimedJob {
   /** One enqueueing of the track (a re-transcode keeps the id but not the key). */
   key: string;
   trackId: string;
+  ownerId: string;
   attempts: number;
   source: SourceMedia;
 }
@@ -23,7 +24,8 @@ type JobClaim = Pick<ClaimedJob, 'id' | 'attempts'>;
 export interface JobStore {
   /** Creates or resets the track's job to pending. */
   enqueue(trackId: string): Promise<void>;
-  claimNext(leaseMs: number): Promise<ClaimedJob | null>;
+  /** `lending`: only a short job (at most `maxDurationS`) of a user with nothing in `runningOwners`. */
+  claimNext(leaseMs: number, lending?: { runningOwners: readonly string[]; maxDurationS: number }): Promise<ClaimedJob | null>;
   /** Records progress and extends the lease; false when the claim is no longer held. */
   setProgress(claim: JobClaim, progress: number, leaseMs: number): Promise<boolean>;
   /** false when the claim is no longer held (track deleted, or the job went to another worker). */
@@ -63,7 +65,7 @@ export class JobsRepository implements JobStore {
    * Oldest pending job, flipped to processing with a compare-and-set on its status, so two workers
    * (team mode) never both win it; PostgreSQL also skips rows another claimer holds locked.
    */
-  async claimNext(leaseMs: number): Promise<ClaimedJob | null> {
+  async claimNext(leaseMs: number, lending?: { runningOwners: readonly string[]; maxDurationS: number }): Promise<ClaimedJob | null> {
     return this.db.transaction().execute(async (trx) => {
       // Fair between users: the oldest job of whoever has the fewest encodes running goes first, so one
       // user's pile of uploads never queues everyone else's behind it.
@@ -83,6 +85,10 @@ export class JobsRepository implements JobStore {
         )
         .orderBy('job.created_at')
         .limit(1);
+      if (lending) {
+        candidate = candidate.where('tracks.duration_s', '<=', lending.maxDurationS);
+        if (lending.runningOwners.length > 0) candidate = candidate.where('tracks.owner_id', 'not in', lending.runningOwners);
+      }
       if (this.dialect === 'postgres') candidate = candidate.forUpdate('job').skipLocked();
       const row = await candidate.executeTakeFirst();
       if (!row) return null;
@@ -96,13 +102,14 @@ export class JobsRepository implements JobStore {
       if (!claimed) return null;
       const track = await trx
         .selectFrom('tracks')
-        .select(['demuxer', 'codec', 'bit_rate', 'sample_rate', 'channels', 'duration_s'])
+        .select(['owner_id', 'demuxer', 'codec', 'bit_rate', 'sample_rate', 'channels', 'duration_s'])
         .where('id', '=', claimed.track_id)
         .executeTakeFirstOrThrow();
       return {
         id: claimed.id,
         key: `${claimed.id} ${claimed.created_at}`,
         trackId: claimed.track_id,
+        ownerId: track.owner_id,
         attempts: claimed.attempts,
         source: {
           demuxer: track.demuxer,

@@ -27,6 +27,10 @@ export interface TranscodeRequest {
   signal: AbortSignal;
   /** 0–99 while encoding (100 is reported by the queue once the ladder is published). */
   onProgress(percent: number): void;
+  /** Each FFmpeg process as it starts (the queue pauses and resumes them). */
+  onEncoder?: (pid: number) => void;
+  /** True while the queue has this encode paused: its wall-time cap does not run meanwhile. */
+  isPaused?: () => boolean;
 }
 
 /** Wall-time cap: a healthy encode runs many times faster than realtime. */
@@ -93,7 +97,11 @@ export class Transcoder {
           argvs.map((argv, i) =>
             runProcess(binaries.ffmpeg, argv, {
               signal: siblings.signal,
-              onSpawn: (pid) => void recordEncoder(tempDir, pid).catch(() => undefined),
+              isPaused: request.isPaused,
+              onSpawn: (pid) => {
+                request.onEncoder?.(pid);
+                void recordEncoder(tempDir, pid).catch(() => undefined);
+              },
               timeoutMs: wallTimeCapMs(request.source.durationS),
               onProgress: (outTimeS) => {
                 positions[i] = outTimeS;

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Track } from '../../../../src/shared/api.js';
+import { makeTestApp, type TestApp } from '../../../../test/support/app.js';
+import { makeAudio, multipartBody, probeDuration } from '../../../../test/support/audio.js';
+
+// One user's long encodes must not hold another user's short upload back: measured against the same
+// upload on an idle queue, in the same run.
+let t: TestApp;
+let fixtures: string;
+const tokens: Record<string, string> = {};
+
+beforeAll(async () => {
+  fixtures = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-fair-'));
+  t = await makeTestApp({ VEZA_ALLOW_SIGNUP: 'true', VEZA_TRANSCODE_CORES: '2' });
+  for (const username of ['heavy', 'light']) {
+    const res = await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password: 'long enough pw' } });
+    tokens[username] = res.json<{ token: string }>().token;
+  }
+});
+afterAll(async () => {
+  await t?.close();
+  fs.rmSync(fixtures, { recursive: true, force: true });
+});
+
+async function upload(user: string, file: string): Promise<Track> {
+  const body = multipartBody([{ name: 'file', fileName: path.basename(file), content: fs.readFileSync(file) }]);
+  const res = await t.request({ method: 'POST', url: '/api/v1/tracks', headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': body.contentType }, payload: body.payload });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<Track>();
+}
+
+const track = async (id: string) => (await t.request({ method: 'GET', url: `/api/v1/tracks/${id}`, headers: { authorization: `Bearer ${tokens.light}` } })).json<Track>();
+
+async function msUntilReady(id: string, since: number): Promise<number> {
+  await expect.poll(async () => (await track(id)).stream_status, { timeout: 120_000, interval: 50 }).toBe('ready');
+  return performance.now() - since;
+}
+
+it('a short upload is ready about as fast while another user has long encodes running (paused meanwhile, then finished whole)', { timeout: 240_000 }, async () => {
+  const short = makeAudio(fixtures, 'short.wav', { seconds: 40 });
+  const long = makeAudio(fixtures, 'long.wav', { seconds: 150 });
+
+  await msUntilReady((await upload('light', short)).id, performance.now()); // warm-up
+  let started = performance.now();
+  const alone = await msUntilReady((await upload('light', short)).id, started);
+
+  const heavyTracks = [await upload('heavy', long), await upload('heavy', long)];
+  await expect.poll(async () => (await track(heavyTracks[0]!.id)).stream_progress, { timeout: 30_000, interval: 50 }).toBeGreaterThan(5);
+  started = performance.now();
+  const contended = await msUntilReady((await upload('light', short)).id, started);
+  console.log(`short upload ready: alone ${alone.toFixed(0)} ms, behind another user's encodes ${contended.toFixed(0)} ms (${(contended / alone).toFixed(2)}x)`);
+  expect(contended).toBeLessThanOrEqual(alone * 1.2 + 500);
+
+  // The paused encodes resumed and published complete ladders.
+  for (const heavy of heavyTracks) {
+    await expect.poll(async () => (await track(heavy.id)).stream_status, { timeout: 150_000, interval: 200 }).toBe('ready');
+    expect(Math.abs(probeDuration(path.join(t.config.mediaDir, 'hls', heavy.id, 'master.m3u8')) - 150)).toBeLessThanOrEqual(0.5);
+  }
+});
