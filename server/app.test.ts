@@ -196,6 +196,13 @@ describe('operations', () => {
     const response = await t.request({ method: 'GET', url: '/api/v1/health', headers: { 'x-request-id': 'abc-123' } });
     expect(response.headers['x-request-id']).toBe('abc-123');
   });
+
+  it('replaces a client request id that is not a short word (log injection, unbounded length) with its own', async () => {
+    for (const given of ['a"}\u2028{"level":60', 'x'.repeat(65), 'two words', '../../etc']) {
+      const response = await t.request({ method: 'GET', url: '/api/v1/health', headers: { 'x-request-id': given } });
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
 });
 
 describe('logs', () => {

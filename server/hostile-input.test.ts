@@ -109,21 +109,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(fs.readdirSync(path.join(t.config.mediaDir, 'originals'))).not.toContain(expect.stringContaining('bomb'));
     });
 
-    it('a user with 12 hours of audio already in the queue is told to wait before the body is read', async () => {
+    it.each([
+      ['12 hours of audio', 1, 12 * 3600, /12\.0 h of your audio is already waiting/],
+      ['50 tracks', 50, 1, /^5\d of your tracks are already waiting to be transcoded \(at most 50\)/],
+    ] as const)('a user with %s already in the queue is told to wait before the body is read', async (_case, count, durationS, message) => {
       const { db } = t.app.db;
       const owner = (await db.selectFrom('users').select('id').where('username', '=', 'owner').executeTakeFirstOrThrow()).id;
-      const id = randomUUID();
       const at = new Date().toISOString();
-      // An encode that holds 12 h of this user's audio (running on some instance, its lease far ahead).
-      await db.insertInto('tracks').values({ id, owner_id: owner, title: 'long', artist: 'a', duration_s: 12 * 3600, demuxer: 'wav', codec: 'pcm_s16le', bit_rate: null, sample_rate: 44100, channels: 2, size_bytes: 1, created_at: at, updated_at: at }).execute();
-      await db.insertInto('transcode_jobs').values({ id: randomUUID(), track_id: id, status: 'processing', progress: 1, attempts: 1, error: null, rungs: null, lease_expires_at: new Date(Date.now() + 3600_000).toISOString(), created_at: at, updated_at: at }).execute();
+      const ids = Array.from({ length: count }, () => randomUUID());
+      // Encodes that hold this user's queue (running on some instance, their leases far ahead).
+      for (const id of ids) {
+        await db.insertInto('tracks').values({ id, owner_id: owner, title: 'queued', artist: 'a', duration_s: durationS, demuxer: 'wav', codec: 'pcm_s16le', bit_rate: null, sample_rate: 44100, channels: 2, size_bytes: 1, created_at: at, updated_at: at }).execute();
+        await db.insertInto('transcode_jobs').values({ id: randomUUID(), track_id: id, status: 'processing', progress: 1, attempts: 1, error: null, rungs: null, lease_expires_at: new Date(Date.now() + 3600_000).toISOString(), created_at: at, updated_at: at }).execute();
+      }
       try {
         const res = await upload({});
         expect(res.statusCode, res.body).toBe(429);
-        expect(res.json().detail).toMatch(/12\.0 h of your audio is already waiting/);
+        expect(res.json().detail).toMatch(message);
         expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       } finally {
-        await db.deleteFrom('tracks').where('id', '=', id).execute();
+        await db.deleteFrom('tracks').where('id', 'in', ids).execute();
       }
       expect((await upload({})).statusCode).toBe(201);
     });

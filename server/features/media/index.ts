@@ -90,7 +90,7 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
     removeHls: (trackId) => layout.remove(trackId),
     hlsEnabled: config.hlsEnabled,
     onRemoved: (trackId) => invalidateEverywhere(trackId),
-    queuedAudioSeconds: (ownerId) => jobs.queuedAudioSeconds(ownerId),
+    queued: (ownerId) => jobs.queued(ownerId),
   });
   const streamTokens = new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now });
   const hls = new HlsService({ tracks, layout, tokens: streamTokens, cacheBytes: config.hlsCacheBytes, read: options.hlsRead, recheckMs: options.hlsRecheckMs });

@@ -26,16 +26,16 @@ export interface TracksServiceOptions {
   hlsEnabled: boolean;
   /** After a delete: whoever caches stream data of the track forgets it. */
   onRemoved?: (trackId: string) => void;
-  /** Seconds of the user's audio waiting for or in an encode. */
-  queuedAudioSeconds: (ownerId: string) => Promise<number>;
+  /** The user's tracks waiting for or in an encode, and their seconds of audio. */
+  queued: (ownerId: string) => Promise<{ jobs: number; seconds: number }>;
 }
 
 /**
  * Budgets that keep one user from taking the transcoder from everyone else. Real audio costs at least
  * ~6 kb/s (speech Opus); under 1 kb/s a file is a decompression bomb (130 KB of FLAC "silence" that
- * decodes to 11 hours). The queue holds at most 12 hours of one user's audio.
+ * decodes to 11 hours). The queue holds at most 12 hours and 50 tracks of one user's audio.
  */
-const TRANSCODE_BUDGET = { minBytesPerSecond: 125, maxQueuedAudioS: 12 * 3600 };
+const TRANSCODE_BUDGET = { minBytesPerSecond: 125, maxQueuedAudioS: 12 * 3600, maxQueuedJobs: 50 };
 
 const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`;
 
@@ -137,11 +137,14 @@ export class TracksService {
     return this.get(id);
   }
 
-  /** Throws 429 when `addingS` more seconds would put more than the budget of this user's audio in the queue. */
+  /** Throws 429 when one more track of `addingS` seconds would exceed this user's room in the queue. */
   async checkQueueRoom(owner: User, addingS = 0): Promise<void> {
-    const queued = await this.options.queuedAudioSeconds(owner.id);
-    if (queued + addingS > TRANSCODE_BUDGET.maxQueuedAudioS) {
-      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${hours(queued)} of your audio is already waiting to be transcoded (at most ${hours(TRANSCODE_BUDGET.maxQueuedAudioS)}); upload more once some of it is ready`, 60_000);
+    const queued = await this.options.queued(owner.id);
+    if (queued.seconds + addingS > TRANSCODE_BUDGET.maxQueuedAudioS) {
+      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${hours(queued.seconds)} of your audio is already waiting to be transcoded (at most ${hours(TRANSCODE_BUDGET.maxQueuedAudioS)}); upload more once some of it is ready`, 60_000);
+    }
+    if (queued.jobs >= TRANSCODE_BUDGET.maxQueuedJobs) {
+      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${queued.jobs} of your tracks are already waiting to be transcoded (at most ${TRANSCODE_BUDGET.maxQueuedJobs}); upload more once some are ready`, 60_000);
     }
   }
 

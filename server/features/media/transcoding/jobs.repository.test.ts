@@ -36,20 +36,20 @@ describeEachDialect('transcode jobs', (ctx) => {
     expect((await jobs.claimNext(60_000))?.trackId).toBe(heavyTracks[1]); // one each running: oldest again
   });
 
-  it('counts the audio one user has waiting or encoding (the queue quota), not what is done or failed', async () => {
+  it('counts the tracks and audio one user has waiting or encoding (the queue quota), not what is done or failed', async () => {
     const jobs = new JobsRepository(ctx.database.db, ctx.dialect);
     const [owner, other] = [await user('quota'), await user('someone')];
     await track(owner, 600);
     await track(owner, 300);
     await track(other, 999);
-    expect(await jobs.queuedAudioSeconds(owner)).toBe(900);
+    expect(await jobs.queued(owner)).toEqual({ jobs: 2, seconds: 900 });
     const encoding = (await jobs.claimNext(60_000))!; // the 600 s one, oldest
-    expect(await jobs.queuedAudioSeconds(owner)).toBe(900);
+    expect(await jobs.queued(owner)).toEqual({ jobs: 2, seconds: 900 });
     await jobs.markReady(encoding, [128]);
-    expect(await jobs.queuedAudioSeconds(owner)).toBe(300);
+    expect(await jobs.queued(owner)).toEqual({ jobs: 1, seconds: 300 });
     await jobs.markFailed((await jobs.claimNext(60_000))!, 'broken');
-    expect(await jobs.queuedAudioSeconds(owner)).toBe(0);
-    expect(await jobs.queuedAudioSeconds(randomUUID())).toBe(0);
+    expect(await jobs.queued(owner)).toEqual({ jobs: 0, seconds: 0 });
+    expect(await jobs.queued(randomUUID())).toEqual({ jobs: 0, seconds: 0 });
   });
 
   it('a re-transcode is a new enqueueing: the same job id gets a new key', async () => {

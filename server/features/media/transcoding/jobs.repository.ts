@@ -155,16 +155,16 @@ export class JobsRepository implements JobStore {
       .where('attempts', '=', claim.attempts);
   }
 
-  /** Seconds of one user's audio waiting for or in an encode (the queue quota). */
-  async queuedAudioSeconds(ownerId: string): Promise<number> {
+  /** How many of one user's tracks wait for or are in an encode, and how many seconds of audio (the queue quota). */
+  async queued(ownerId: string): Promise<{ jobs: number; seconds: number }> {
     const row = await this.db
       .selectFrom('transcode_jobs')
       .innerJoin('tracks', 'tracks.id', 'transcode_jobs.track_id')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tracks.duration_s'), eb.lit(0)).as('seconds'))
+      .select((eb) => [eb.fn.countAll().as('jobs'), eb.fn.coalesce(eb.fn.sum<number>('tracks.duration_s'), eb.lit(0)).as('seconds')])
       .where('tracks.owner_id', '=', ownerId)
       .where('transcode_jobs.status', 'in', ['pending', 'processing'])
       .executeTakeFirstOrThrow();
-    return Number(row.seconds);
+    return { jobs: Number(row.jobs), seconds: Number(row.seconds) };
   }
 
   async requeueInterrupted({ all }: { all: boolean }): Promise<number> {
