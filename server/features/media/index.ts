@@ -75,7 +75,12 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   const queue = new JobQueue({
     store: jobs,
     transcoder: new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder }),
-    originalPath: (trackId) => store.originalPath(trackId),
+    // The same containment as /stream: a planted symlink is never handed to FFmpeg.
+    originalPath: async (trackId) => {
+      const original = await store.containedOriginal(trackId);
+      if (!original) throw new Error('The original file is missing or is not a regular file in the media dir');
+      return original.path;
+    },
     cores: config.transcodeCores,
     ownsAllJobs: ownsAll,
     leaseMs: config.jobLeaseMs,

@@ -38,7 +38,7 @@ async function uploadReady(): Promise<Track> {
 
 const mediaPath = (...parts: string[]) => path.join(t.config.mediaDir, ...parts);
 
-it('an original replaced by a symlink to a file elsewhere is not served', { timeout: 40_000 }, async () => {
+it('an original replaced by a symlink to a file elsewhere is neither served nor transcoded', { timeout: 40_000 }, async () => {
   const track = await uploadReady();
   const { url } = (await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}/stream-url`, headers: auth() })).json<{ url: string }>();
   expect((await t.request({ method: 'GET', url })).statusCode).toBe(200);
@@ -48,6 +48,12 @@ it('an original replaced by a symlink to a file elsewhere is not served', { time
   const res = await t.request({ method: 'GET', url });
   expect(res.statusCode).toBe(404);
   expect(res.body).not.toContain('secret-line');
+
+  // Nor is it handed to FFmpeg: a re-transcode fails with a clear reason.
+  expect((await t.request({ method: 'POST', url: `/api/v1/tracks/${track.id}/hls/transcode`, headers: auth() })).statusCode).toBe(202);
+  await expect.poll(async () => (await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}`, headers: auth() })).json<Track>().stream_status, { timeout: 10_000 }).toBe('failed');
+  const failed = (await t.request({ method: 'GET', url: `/api/v1/tracks/${track.id}`, headers: auth() })).json<Track>();
+  expect(failed.stream_error).toBe('The original file is missing or is not a regular file in the media dir');
 });
 
 it('a track folder replaced by a symlink to a folder elsewhere is not served, even with every file inside it', { timeout: 40_000 }, async () => {

@@ -13,8 +13,8 @@ export interface JobEvents {
 export interface JobQueueOptions {
   store: JobStore;
   transcoder: Transcoder;
-  /** Path of a track's original file. */
-  originalPath: (trackId: string) => string;
+  /** Real path of a track's original file; throws when it is missing or not really in the media dir. */
+  originalPath: (trackId: string) => Promise<string>;
   /** Concurrency budget in cores. */
   cores: number;
   /** Solo mode owns its data dir: every processing job at start was interrupted by a crash. */
@@ -207,7 +207,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
       const { rungs } = published ?? await this.options.transcoder.transcode({
         trackId: job.trackId,
         jobKey: job.key,
-        input: { path: this.options.originalPath(job.trackId), demuxer: job.source.demuxer },
+        input: { path: await this.options.originalPath(job.trackId), demuxer: job.source.demuxer },
         source: job.source,
         cores: running.cores,
         signal,
