@@ -61,6 +61,24 @@ describe('accounts over HTTP', () => {
     expect((await login('long enough pw', '203.0.113.9')).statusCode).toBe(200);
   });
 
+  it('sign-in limits key on the forwarded client only behind a trusted proxy; anyone else cannot pick an address', async () => {
+    const guess = (app: TestApp, forwardedFor: string, username: string) =>
+      app.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'wrong-guess' }, remoteAddress: '203.0.113.50', headers: { 'x-forwarded-for': forwardedFor } });
+    // Untrusted: a new X-Forwarded-For per guess changes nothing, the 11th is refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) statuses.push((await guess(t, `198.51.100.${i}`, 'spoofer')).statusCode);
+    expect(statuses.at(-1)).toBe(429);
+
+    const proxied = await makeTestApp({ VEZA_TRUSTED_PROXIES: '203.0.113.50' });
+    try {
+      for (let i = 0; i < 10; i += 1) expect((await guess(proxied, '198.51.100.1', 'proxied')).statusCode).toBe(401);
+      expect((await guess(proxied, '198.51.100.1', 'proxied')).statusCode).toBe(429);
+      expect((await guess(proxied, '198.51.100.2', 'proxied')).statusCode).toBe(401);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('successful sign-ins never count towards a lock', async () => {
     await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'ines', password: 'long enough pw' } });
     const login = (password: string) => t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'ines', password }, remoteAddress: '198.51.100.8' });

@@ -72,6 +72,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Behind a reverse proxy the client is the forwarded address, but only from proxies named here:
+    // anyone else's X-Forwarded-For would let a client pick its own address for the sign-in limits.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // A stalled client is cut after a minute of silence; no cap on a whole request, which would cut a
     // long upload that is still progressing. Slow-drip clients are bounded by the per-client cap.
     connectionTimeout: config.idleTimeoutMs,

@@ -17,6 +17,8 @@ export interface Config {
   ffmpegPath: string | null;
   /** Extra Host header values accepted besides the loopback names (a team server behind a proxy). */
   publicHosts: string[];
+  /** Addresses of reverse proxies whose X-Forwarded-For is believed (client address for limits and logs). */
+  trustedProxies: string[];
   /** Built renderer to serve at `/`; null serves a placeholder page. */
   rendererDir: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     allowSignup: readBool(env, 'VEZA_ALLOW_SIGNUP', mode === 'team'),
     ffmpegPath: nonEmpty(env.VEZA_FFMPEG_PATH) ?? null,
     publicHosts: readList(env, 'VEZA_PUBLIC_HOSTS'),
+    trustedProxies: readList(env, 'VEZA_TRUSTED_PROXIES'),
     rendererDir: nonEmpty(env.VEZA_RENDERER_DIR) ?? null,
     logLevel: readEnum(env, 'VEZA_LOG_LEVEL', LOG_LEVELS, 'info'),
     sessionTtlMs: readPositiveInt(env, 'VEZA_SESSION_TTL_DAYS', 30) * 24 * 3600 * 1000,
