@@ -162,7 +162,10 @@ export class JobQueue extends EventEmitter<JobEvents> {
     const controller = new AbortController();
     const running: RunningJob = { trackId: job.trackId, controller, done: Promise.resolve(), ownerId: job.ownerId, cores, pids: [], isPaused: false, borrowedFrom };
     running.done = this.run(job, running).finally(() => {
-      if (borrowedFrom) this.setPaused(borrowedFrom, false);
+      const borrower = [...this.running.values()].find((other) => other.borrowedFrom === running);
+      // Ended while lending (its track deleted): the borrower holds the cores from now on.
+      if (borrower) borrower.borrowedFrom = null;
+      else if (running.borrowedFrom) this.setPaused(running.borrowedFrom, false);
       else this.busyCores -= cores;
       this.running.delete(job.trackId);
       this.kick();
