@@ -98,6 +98,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     it('a decompression bomb (an hour of FLAC silence in a few KB) is refused with 415, and nothing is kept', async () => {
+      const originals = () => fs.readdirSync(path.join(t.config.mediaDir, 'originals')).length;
+      const kept = originals();
       const bomb = path.join(fixtures, 'bomb.flac');
       execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-t', '3600', '-c:a', 'flac', '-frame_size', '32768', '-compression_level', '0', bomb]);
       expect(fs.statSync(bomb).size).toBeLessThan(100_000);
@@ -106,7 +108,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(res.statusCode, res.body).toBe(415);
       expect(res.json().detail).toMatch(/^The file decodes to 1\.0 h of audio from \d+ KB/);
       expect(uploadsInProgress()).toEqual([]);
-      expect(fs.readdirSync(path.join(t.config.mediaDir, 'originals'))).not.toContain(expect.stringContaining('bomb'));
+      expect(originals()).toBe(kept);
     });
 
     it.each([

@@ -30,7 +30,7 @@ async function main() {
     if (isStopping) return;
     isStopping = true;
     setTimeout(() => fail('shutdown took too long, exiting', 1), SHUTDOWN_DEADLINE_MS).unref();
-    if (!starting) process.exit(0);
+    if (!starting) return process.exit(0);
     starting
       .then((server) => {
         server.app.log.info({ signal }, 'shutting down');

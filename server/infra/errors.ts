@@ -15,15 +15,13 @@ export class AppError extends Error {
   }
 }
 
-/** A refusal that passes with time (429, or a 503 while queues drain): the reply says when, in Retry-After. */
-export class RetryLaterError extends AppError {
+/** A 429 RATE_LIMITED refusal that passes with time: the reply says when, in Retry-After. */
+export class TooManyRequestsError extends AppError {
   constructor(
-    status: 429 | 503,
-    code: ErrorCode,
     message: string,
     readonly retryAfterMs: number,
   ) {
-    super(status, code, message);
+    super(429, ErrorCode.RATE_LIMITED, message);
   }
 }
 
@@ -110,7 +108,7 @@ function toProblem(error: FastifyError | AppError): Problem {
 async function errorsPlugin(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const body = toProblem(error);
-    if (error instanceof RetryLaterError) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, detail: body.detail }, 'request refused');
     return sendProblem(reply, body);

@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { ErrorCode } from '../../src/shared/errors.js';
 import { problem, sendProblem } from './errors.js';
+import { isLoopbackClient } from './security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,8 +19,6 @@ interface MetricsOptions {
   /** `VEZA_METRICS_TOKEN`: scrapers send it as a bearer token. Without one, only loopback clients may scrape. */
   token: string | null;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function hasToken(authorization: string | undefined, token: string): boolean {
   const given = Buffer.from(authorization ?? '');
@@ -48,7 +47,7 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions) {
     // A team server faces the network: its metrics (routes, volumes, errors) are for its operators only.
     if (opts.token !== null) {
       if (!hasToken(request.headers.authorization, opts.token)) return sendProblem(reply, problem(401, ErrorCode.INVALID_TOKEN, 'Metrics need the metrics token'));
-    } else if (!LOOPBACK.has(request.socket.remoteAddress ?? '') || request.headers['x-forwarded-for'] !== undefined) {
+    } else if (!isLoopbackClient(request.socket.remoteAddress) || request.headers['x-forwarded-for'] !== undefined) {
       return sendProblem(reply, problem(403, ErrorCode.FORBIDDEN, 'Metrics are served to loopback clients only; set VEZA_METRICS_TOKEN to scrape from elsewhere'));
     }
     return reply.type(registry.contentType).send(await registry.metrics());

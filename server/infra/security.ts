@@ -72,6 +72,11 @@ export const security = fp(securityPlugin, { name: 'security' });
 
 const LOOPBACK_CLIENTS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** This machine itself (the desktop window, a local proxy, local benchmarks), by a socket's remote address. */
+export function isLoopbackClient(address: string | undefined): boolean {
+  return LOOPBACK_CLIENTS.has(address ?? '');
+}
+
 /**
  * One address may hold at most `max` open connections; more are closed on arrival. The machine's own
  * loopback is exempt (the desktop window, a reverse proxy in front of a team server, local benchmarks).
@@ -80,7 +85,7 @@ export function limitConnectionsPerClient(server: Server, max: number): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
-    if (LOOPBACK_CLIENTS.has(address)) return;
+    if (isLoopbackClient(address)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > max) {
       socket.destroy();

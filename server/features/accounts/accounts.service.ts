@@ -3,7 +3,7 @@ import type { User } from '../../../src/shared/api.js';
 import { ErrorCode } from '../../../src/shared/errors.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../../infra/auth/passwords.js';
 import { hashToken, newToken } from '../../infra/auth/tokens.js';
-import { AppError, RetryLaterError } from '../../infra/errors.js';
+import { AppError, TooManyRequestsError } from '../../infra/errors.js';
 import type { KeyValueStore } from '../../infra/kv/kv.port.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
 import { normalizeText } from '../../../src/shared/text.js';
@@ -27,8 +27,8 @@ export interface AccountsOptions {
   now?: () => number;
 }
 
-function tooManySignIns(retryAfterMs: number): RetryLaterError {
-  return new RetryLaterError(429, ErrorCode.RATE_LIMITED, `Too many sign-in attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs);
+function tooManySignIns(retryAfterMs: number): TooManyRequestsError {
+  return new TooManyRequestsError(`Too many sign-in attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs);
 }
 
 function toUser(row: UserRow): User {

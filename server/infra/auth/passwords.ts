@@ -1,7 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { RetryLaterError } from '../errors.js';
+import { TooManyRequestsError } from '../errors.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -22,8 +21,8 @@ const MAX_WAIT_MS = 3_000;
 let running = 0;
 const waiting: Array<() => void> = [];
 
-function busy(): RetryLaterError {
-  return new RetryLaterError(429, ErrorCode.RATE_LIMITED, 'The server is busy checking passwords; try again in a moment', 1_000);
+function busy(): TooManyRequestsError {
+  return new TooManyRequestsError('The server is busy checking passwords; try again in a moment', 1_000);
 }
 
 async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {

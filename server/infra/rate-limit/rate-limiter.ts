@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { ErrorCode } from '../../../src/shared/errors.js';
-import { RetryLaterError } from '../errors.js';
+import { TooManyRequestsError } from '../errors.js';
 import type { KeyValueStore, SlidingWindowResult } from '../kv/kv.port.js';
 import { MemoryKeyValueStore } from '../kv/memory.adapter.js';
 
@@ -129,12 +128,12 @@ export class RateLimiter {
   }
 }
 
-export class RateLimitedError extends RetryLaterError {
+export class RateLimitedError extends TooManyRequestsError {
   constructor(
     readonly action: RateLimitAction,
     retryAfterMs: number,
   ) {
-    super(429, ErrorCode.RATE_LIMITED, `Too many ${action.replace('_', ' ')} requests; retry in ${retryAfterMs} ms`, retryAfterMs);
+    super(`Too many ${action.replace('_', ' ')} requests; retry in ${retryAfterMs} ms`, retryAfterMs);
   }
 }
 

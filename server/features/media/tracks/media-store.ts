@@ -13,6 +13,7 @@ export class MediaStore {
   readonly originalsDir: string;
   readonly tempDir: string;
   readonly hlsDir: string;
+  private realOriginalsDir: Promise<string> | undefined;
 
   constructor(mediaDir: string) {
     this.root = mediaDir;
@@ -54,7 +55,12 @@ export class MediaStore {
    */
   async containedOriginal(trackId: string): Promise<{ path: string; stat: Stats } | null> {
     const file = this.originalPath(trackId);
-    const [realDir, realFile] = await Promise.all([fs.realpath(this.originalsDir), fs.realpath(file)]).catch(() => [null, null]);
+    // The folder's real path, resolved once: a later swap of the folder still makes the file's differ.
+    this.realOriginalsDir ??= fs.realpath(this.originalsDir).catch((error: unknown) => {
+      this.realOriginalsDir = undefined;
+      throw error;
+    });
+    const [realDir, realFile] = await Promise.all([this.realOriginalsDir, fs.realpath(file)]).catch(() => [null, null]);
     if (realDir === null || realFile !== path.join(realDir, trackId)) return null;
     const stat = await fs.lstat(file).catch(() => null);
     return stat?.isFile() ? { path: realFile, stat } : null;

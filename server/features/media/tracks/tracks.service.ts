@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { HlsStatus, Track, TrackList, TrackStatusEvent, User } from '../../../../src/shared/api.js';
 import { ErrorCode } from '../../../../src/shared/errors.js';
-import { AppError, notFound, RetryLaterError } from '../../../infra/errors.js';
+import { AppError, notFound, TooManyRequestsError } from '../../../infra/errors.js';
 import { masterPlaylistPath } from '../hls-layout.js';
 import { MediaRejectedError, type ProbedMedia } from '../transcoding/media-probe.js';
 import type { MediaStore } from './media-store.js';
@@ -141,10 +141,10 @@ export class TracksService {
   async checkQueueRoom(owner: User, addingS = 0): Promise<void> {
     const queued = await this.options.queued(owner.id);
     if (queued.seconds + addingS > TRANSCODE_BUDGET.maxQueuedAudioS) {
-      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${hours(queued.seconds)} of your audio is already waiting to be transcoded (at most ${hours(TRANSCODE_BUDGET.maxQueuedAudioS)}); upload more once some of it is ready`, 60_000);
+      throw new TooManyRequestsError(`${hours(queued.seconds)} of your audio is already waiting to be transcoded (at most ${hours(TRANSCODE_BUDGET.maxQueuedAudioS)}); upload more once some of it is ready`, 60_000);
     }
     if (queued.jobs >= TRANSCODE_BUDGET.maxQueuedJobs) {
-      throw new RetryLaterError(429, ErrorCode.RATE_LIMITED, `${queued.jobs} of your tracks are already waiting to be transcoded (at most ${TRANSCODE_BUDGET.maxQueuedJobs}); upload more once some are ready`, 60_000);
+      throw new TooManyRequestsError(`${queued.jobs} of your tracks are already waiting to be transcoded (at most ${TRANSCODE_BUDGET.maxQueuedJobs}); upload more once some are ready`, 60_000);
     }
   }
 
