@@ -14,18 +14,15 @@ export async function recordEncoder(tempDir: string, pid: number): Promise<void>
   await fs.appendFile(path.join(tempDir, ENCODERS_FILE), `${pid}\n`);
 }
 
-export async function stopOrphanedEncoders(tempDir: string): Promise<number[]> {
+export async function stopOrphanedEncoders(tempDir: string): Promise<void> {
   const text = await fs.readFile(path.join(tempDir, ENCODERS_FILE), 'utf8').catch(() => '');
-  const stopped: number[] = [];
   for (const pid of text.split('\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 1)) {
     const commandLine = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (!commandLine.includes(tempDir)) continue;
     try {
       process.kill(pid, 'SIGKILL');
-      stopped.push(pid);
     } catch {
       // exited meanwhile
     }
   }
-  return stopped;
 }
