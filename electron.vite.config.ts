@@ -4,7 +4,15 @@ import { resolve } from 'node:path';
 
 export default defineConfig({
   main: {
-    build: { rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } } },
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // The headless server as plain JavaScript (npm run serve, the systemd unit): production runs node, not tsx.
+          server: resolve(import.meta.dirname, 'server/main.ts'),
+        },
+      },
+    },
   },
   preload: {
     // A sandboxed preload cannot be an ES module.

@@ -1,12 +1,15 @@
 /**
- * Headless entry (`npm run serve`): config from the environment, listen, server.json, and a clean exit
- * on SIGTERM/SIGINT. Everything else lives in app.ts so the Electron main process runs the same server.
+ * Headless entry (`npm run serve` runs its build, out/main/server.js, with node): config from the
+ * environment, listen, server.json, and a clean exit on SIGTERM/SIGINT. Everything else lives in app.ts
+ * so the Electron main process runs the same server.
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import type { RunningServer } from './server-process.js';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
+// Built, this file is out/main/server.js beside out/renderer; run from source (tsx) it is server/main.ts.
+const RENDERER_FROM_HERE = import.meta.url.endsWith('.ts') ? '../out/renderer' : '../renderer';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`veza: ${message}\n`);
@@ -41,13 +44,14 @@ async function main() {
         (error: unknown) => fail(`shutdown failed: ${(error as Error).message}`, 1),
       );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // `on`, not `once`: a second signal while stopping (systemd signals the whole group) must not kill us.
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 
   let config;
   try {
     config = loadConfig(process.env, {
-      rendererDir: process.env.VEZA_RENDERER_DIR ?? fileURLToPath(new URL('../out/renderer', import.meta.url)),
+      rendererDir: process.env.VEZA_RENDERER_DIR ?? fileURLToPath(new URL(RENDERER_FROM_HERE, import.meta.url)),
     });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message, 2);

@@ -15,13 +15,28 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The build of the headless entry that `npm run serve` and the systemd unit run with node. */
+export const BUILT_SERVER = path.join(repoRoot, 'out/main/server.js');
+
+const newDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'veza-proc-'));
+
 /**
- * Runs the headless entry (`server/main.ts`) as `npm run serve` does, minus the build, in ONE process
- * (`node --import tsx`, not the tsx wrapper that forks a child) so signals and SIGKILL reach the server.
+ * Runs the headless entry from source (`server/main.ts`) in ONE process (`node --import tsx`, not the
+ * tsx wrapper that forks a child) so signals and SIGKILL reach the server.
  */
-export function spawnServer(env: Record<string, string> = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-proc-'))): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+export function spawnServer(env: Record<string, string> = {}, dataDir = newDataDir()): ServerProcess {
+  return spawnNode(['--import', 'tsx', 'server/main.ts'], false, env, dataDir);
+}
+
+/** Runs BUILT_SERVER as the unit does: plain node, leading its own process group (signal it with -pid). */
+export function spawnBuiltServer(env: Record<string, string> = {}, dataDir = newDataDir()): ServerProcess {
+  return spawnNode([BUILT_SERVER], true, env, dataDir);
+}
+
+function spawnNode(args: string[], detached: boolean, env: Record<string, string>, dataDir: string): ServerProcess {
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
+    detached,
     env: { ...process.env, VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
