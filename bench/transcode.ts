@@ -120,6 +120,7 @@ async function main() {
     layout,
     ladderKbps: LADDER,
     aacCoder: coder,
+    staleAfterMs: 60_000,
   });
   process.stdout.write(`project pipeline (${cores} cores)…\n`);
   rows.push(
@@ -128,7 +129,7 @@ async function main() {
     }),
   );
   if (coder !== 'fast') {
-    const fast = new Transcoder({ binaries: async () => ({ ffmpeg: wrapper, ffprobe: 'ffprobe', version: 'bench' }), layout, ladderKbps: LADDER, aacCoder: 'fast' });
+    const fast = new Transcoder({ binaries: async () => ({ ffmpeg: wrapper, ffprobe: 'ffprobe', version: 'bench' }), layout, ladderKbps: LADDER, aacCoder: 'fast', staleAfterMs: 60_000 });
     process.stdout.write('project pipeline with -aac_coder fast (for the quality/CPU trade-off)…\n');
     rows.push(
       await measure(`project pipeline (${cores} cores, fast coder)`, async () => {

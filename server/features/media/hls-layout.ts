@@ -55,12 +55,12 @@ export class HlsLayout {
   }
 
   /**
-   * A fresh name per attempt: a FFmpeg orphaned by a crash can never write into a later attempt.
-   * Whoever holds the job now owns the track, so an earlier attempt's leftovers (an instance that died
-   * in team mode) go first.
+   * A fresh name per attempt: a FFmpeg orphaned by a crash can never write into a later attempt, and no
+   * attempt removes another's live work (a superseded encode on another instance stops and cleans up
+   * itself). What an attempt that died left (not kept fresh for `staleAfterMs`) goes first.
    */
-  async makeTempDir(trackId: string): Promise<string> {
-    await this.removeLeftovers(trackId);
+  async makeTempDir(trackId: string, staleAfterMs: number): Promise<string> {
+    await this.removeLeftovers(trackId, staleAfterMs);
     await fs.mkdir(this.root, { recursive: true });
     const dir = path.join(this.root, `${TEMP_PREFIX}${trackId}-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(dir);
@@ -86,14 +86,26 @@ export class HlsLayout {
     await fs.rm(this.trackDir(trackId), { recursive: true, force: true });
   }
 
+  /** A running attempt touches its temp dir this often, so others can tell it from a dead one's leftovers. */
+  async keepFresh(tempDir: string): Promise<void> {
+    const now = new Date();
+    await fs.utimes(tempDir, now, now);
+  }
+
   /**
-   * Whatever a crash left half-written goes: all of it at a solo start, one track's before a new attempt
-   * (team instances share the media dir, so one must never sweep another's work in progress).
+   * Whatever a crash left half-written goes: all of it at a solo start, one track's stale temp dirs
+   * before a new attempt (team instances share the media dir, so one must never sweep another's work in
+   * progress).
    */
-  async removeLeftovers(trackId?: string): Promise<string[]> {
+  async removeLeftovers(trackId?: string, staleAfterMs = 0): Promise<string[]> {
     const entries = await fs.readdir(this.root).catch(() => [] as string[]);
     const prefixes = [TEMP_PREFIX, OLD_PREFIX].map((prefix) => (trackId ? `${prefix}${trackId}-` : prefix));
-    const leftovers = entries.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+    const candidates = entries.filter((name) => prefixes.some((prefix) => name.startsWith(prefix)));
+    const isStale = async (name: string) => {
+      const stat = await fs.stat(path.join(this.root, name)).catch(() => null);
+      return stat !== null && Date.now() - stat.mtimeMs >= staleAfterMs;
+    };
+    const leftovers = (await Promise.all(candidates.map(async (name) => ((await isStale(name)) ? name : null)))).filter((name) => name !== null);
     await Promise.all(
       leftovers.map(async (name) => {
         const dir = path.join(this.root, name);

@@ -57,6 +57,8 @@ export interface MediaOptions {
  * not key-prefixed). The sender has invalidated its own cache already and skips its own message.
  */
 const HLS_INVALIDATE_CHANNEL = 'veza:hls:invalidate';
+/** `<instance id> <track id> <fence or *>`: stop a local encode of the track whose claim is at most that fence. */
+const JOB_CANCEL_CHANNEL = 'veza:jobs:cancel';
 
 async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...options }: MediaOptions) {
   const binaries = async () => {
@@ -71,10 +73,19 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   // Leftovers of a crash never stop a start: what cannot be removed now is retried at the track's next attempt.
   if (ownsAll) await layout.removeLeftovers().catch((error: unknown) => app.log.warn({ err: error }, 'could not remove every transcode leftover'));
 
+  // Team instances share the media dir and the jobs but each runs its own encodes and cache: whoever
+  // re-transcodes, deletes or swaps a ladder tells the others.
+  const instanceId = randomUUID();
+  const broadcast = (channel: string, message: string) =>
+    app.kv.publish(channel, `${instanceId} ${message}`).catch((error: unknown) => {
+      // Not fatal: superseded encodes stop at their next lease renewal, caches revalidate the folder.
+      app.log.warn({ err: error, channel, message }, 'not broadcast to the other instances');
+    });
+
   const jobs = new JobsRepository(app.db.db, app.db.dialect);
   const queue = new JobQueue({
     store: jobs,
-    transcoder: new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder }),
+    transcoder: new Transcoder({ binaries, layout, ladderKbps: config.hlsLadderKbps, aacCoder: config.aacCoder, staleAfterMs: config.jobLeaseMs }),
     // The same containment as /stream: a planted symlink is never handed to FFmpeg.
     originalPath: async (trackId) => {
       const original = await store.containedOriginal(trackId);
@@ -85,6 +96,7 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
     ownsAllJobs: ownsAll,
     leaseMs: config.jobLeaseMs,
     pollMs: Math.min(5000, config.jobLeaseMs / 2),
+    cancelElsewhere: (trackId, upToFence) => void broadcast(JOB_CANCEL_CHANNEL, `${trackId} ${upToFence ?? '*'}`),
     log: app.log,
   });
   const tracks = new TracksService({
@@ -100,20 +112,21 @@ async function mediaPlugin(app: FastifyInstance, { config, ffmpeg, fastPath, ...
   const streamTokens = new StreamTokens(loadStreamKeys(config.mediaDir, config.streamKeys), { ttlS: config.streamTokenTtlS, now: options.now });
   const hls = new HlsService({ tracks, layout, tokens: streamTokens, cacheBytes: config.hlsCacheBytes, read: options.hlsRead, recheckMs: options.hlsRecheckMs });
 
-  // Team instances share the media dir but each has its own cache: whoever swapped or removed a ladder
-  // tells the others.
-  const instanceId = randomUUID();
-  const unsubscribe = await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (message) => {
-    const [sender, trackId] = message.split(' ');
-    if (sender !== instanceId && trackId) hls.invalidate(trackId);
-  });
-  app.addHook('preClose', () => unsubscribe().catch(() => undefined));
+  const unsubscribes = [
+    await app.kv.subscribe(HLS_INVALIDATE_CHANNEL, (message) => {
+      const [sender, trackId] = message.split(' ');
+      if (sender !== instanceId && trackId) hls.invalidate(trackId);
+    }),
+    await app.kv.subscribe(JOB_CANCEL_CHANNEL, (message) => {
+      const [sender, trackId, fence] = message.split(' ');
+      if (sender === instanceId || !trackId || !fence) return;
+      void queue.cancelLocal(trackId, fence === '*' ? null : Number(fence));
+    }),
+  ];
+  app.addHook('preClose', async () => void (await Promise.all(unsubscribes.map((unsubscribe) => unsubscribe().catch(() => undefined)))));
   function invalidateEverywhere(trackId: string) {
     hls.invalidate(trackId);
-    app.kv.publish(HLS_INVALIDATE_CHANNEL, `${instanceId} ${trackId}`).catch((error: unknown) => {
-      // The other instances then notice the swapped folder themselves (HlsService revalidation).
-      app.log.warn({ err: error, trackId }, 'HLS cache invalidation not broadcast');
-    });
+    void broadcast(HLS_INVALIDATE_CHANNEL, trackId);
   }
 
   // The queue's job events become `track:status` for every tab of the owner.

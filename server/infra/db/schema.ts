@@ -79,6 +79,8 @@ interface TranscodeJobsTable {
   status: JobStatus;
   progress: number;
   attempts: number;
+  /** Raised by every claim, never lowered: a write of an older claim matches no row. */
+  claim_fence: Generated<number>;
   error: string | null;
   /** JSON array of the kb/s rungs written (set when ready). */
   rungs: string | null;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { FfmpegError } from './ffmpeg-runner.js';
 import type { ClaimedJob, JobStore } from './jobs.repository.js';
-import type { Transcoder } from './transcoder.js';
+import { SupersededError, type Transcoder } from './transcoder.js';
 
 /** Typed events of the queue; the composition root turns them into database rows and socket events. */
 export interface JobEvents {
@@ -27,11 +27,18 @@ export interface JobQueueOptions {
   leaseMs?: number;
   /** Minimum interval between two progress events of one job. */
   progressIntervalMs?: number;
+  /**
+   * Team mode: tell the other instances to stop their encode of the track (`upToFence`: claims up to that
+   * fence; null: any), so a re-transcode or a delete never leaves an encode running elsewhere.
+   * They call `cancelLocal`.
+   */
+  cancelElsewhere?: (trackId: string, upToFence: number | null) => void;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
 
 interface RunningJob {
   trackId: string;
+  fence: number;
   controller: AbortController;
   done: Promise<void>;
   ownerId: string;
@@ -70,26 +77,34 @@ export class JobQueue extends EventEmitter<JobEvents> {
   }
 
   async start(): Promise<void> {
-    const requeued = await this.options.store.requeueInterrupted({ all: this.options.ownsAllJobs });
+    // Team mode needs no sweep: claimNext takes over jobs whose lease ran out.
+    const requeued = this.options.ownsAllJobs ? await this.options.store.requeueAll() : 0;
     if (requeued > 0) this.options.log?.info({ requeued }, 'interrupted transcode jobs re-queued');
-    this.timer = setInterval(() => {
-      void this.options.store.requeueInterrupted({ all: false }).catch(() => undefined);
-      this.kick();
-    }, this.options.pollMs ?? 5000);
+    // Each poll claims jobs queued by other instances and jobs whose lease ran out (claimNext takes both).
+    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 5000);
     this.timer.unref();
     this.kick();
   }
 
+  /** (Re-)transcode: whatever encode of the track runs, here or on another instance, is superseded. */
   async enqueue(trackId: string): Promise<void> {
-    await this.cancel(trackId);
-    await this.options.store.enqueue(trackId);
+    await this.cancelLocal(trackId);
+    const superseded = await this.options.store.enqueue(trackId);
+    // Claims after this one get a higher fence: only the superseded ones stop, wherever the message lands late.
+    this.options.cancelElsewhere?.(trackId, superseded);
     this.kick();
   }
 
-  /** Stops the track's running encode (if any) and waits until its processes are gone. */
+  /** Stops the track's encode everywhere (the track is going away). */
   async cancel(trackId: string): Promise<void> {
+    this.options.cancelElsewhere?.(trackId, null);
+    await this.cancelLocal(trackId);
+  }
+
+  /** Stops this instance's encode of the track (if any, and if its claim is not newer) and waits until its processes are gone. */
+  async cancelLocal(trackId: string, upToFence: number | null = null): Promise<void> {
     const job = this.running.get(trackId);
-    if (!job) return;
+    if (!job || (upToFence !== null && job.fence > upToFence)) return;
     job.controller.abort(new Error('cancelled'));
     await job.done;
   }
@@ -160,7 +175,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
   private launch(job: ClaimedJob, cores: number, borrowedFrom: RunningJob | null): void {
     if (!borrowedFrom) this.busyCores += cores;
     const controller = new AbortController();
-    const running: RunningJob = { trackId: job.trackId, controller, done: Promise.resolve(), ownerId: job.ownerId, cores, pids: [], isPaused: false, borrowedFrom };
+    const running: RunningJob = { trackId: job.trackId, fence: job.fence, controller, done: Promise.resolve(), ownerId: job.ownerId, cores, pids: [], isPaused: false, borrowedFrom };
     running.done = this.run(job, running).finally(() => {
       const borrower = [...this.running.values()].find((other) => other.borrowedFrom === running);
       // Ended while lending (its track deleted): the borrower holds the cores from now on.
@@ -214,6 +229,8 @@ export class JobQueue extends EventEmitter<JobEvents> {
         source: job.source,
         cores: running.cores,
         signal,
+        // Checked right before the ladder is swapped in: a superseded encode never publishes.
+        isStillHeld: () => store.setProgress(job, 99, this.leaseMs),
         isPaused: () => running.isPaused,
         onEncoder: (pid) => {
           running.pids.push(pid);
@@ -238,7 +255,7 @@ export class JobQueue extends EventEmitter<JobEvents> {
     } catch (error) {
       const reason = signal.aborted ? (signal.reason as Error | undefined)?.message : undefined;
       if (reason === 'shutdown') return void (await store.release(job).catch(() => undefined));
-      if (reason === 'cancelled' || reason === 'lease lost') return;
+      if (reason === 'cancelled' || reason === 'lease lost' || error instanceof SupersededError) return;
       const message = error instanceof FfmpegError ? `FFmpeg ${error.message}` : (error as Error).message;
       this.options.log?.warn({ err: error, trackId: job.trackId }, 'transcode failed');
       await store.markFailed(job, message).catch(() => undefined);

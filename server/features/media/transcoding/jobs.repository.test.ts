@@ -63,4 +63,36 @@ describeEachDialect('transcode jobs', (ctx) => {
     expect(second.id).toBe(first.id);
     expect(second.key).not.toBe(first.key);
   });
+
+  it('fences every claim with a number that only grows: a re-transcode claimed again never matches the superseded claim', async () => {
+    const jobs = new JobsRepository(ctx.database.db, ctx.dialect);
+    const trackId = await track(await user('fenced'));
+    const superseded = (await jobs.claimNext(60_000))!;
+    expect(await jobs.enqueue(trackId)).toBe(superseded.fence); // what a cancel message names
+    const current = (await jobs.claimNext(60_000))!;
+    expect(current.attempts).toBe(superseded.attempts); // attempts restart with the enqueueing…
+    expect(current.fence).toBeGreaterThan(superseded.fence); // …the fence does not
+
+    // The superseded worker fails, or finishes, late: neither lands on the current claim.
+    await jobs.markFailed(superseded, 'Failed to open file');
+    expect(await jobs.setProgress(superseded, 50, 60_000)).toBe(false);
+    expect(await jobs.markReady(superseded, [128])).toBe(false);
+    expect(await jobs.setProgress(current, 40, 60_000)).toBe(true);
+    expect(await jobs.markReady(current, [128, 256])).toBe(true);
+  });
+
+  it('takes over a job whose lease ran out in the same claim (no sweep first), and never one whose lease is alive', async () => {
+    const jobs = new JobsRepository(ctx.database.db, ctx.dialect);
+    const [alive, dead] = [await track(await user('alive')), await track(await user('dead'))];
+    const aliveClaim = (await jobs.claimNext(60_000))!;
+    const deadClaim = (await jobs.claimNext(1))!;
+    expect([aliveClaim.trackId, deadClaim.trackId]).toEqual([alive, dead]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const takeover = (await jobs.claimNext(60_000))!;
+    expect(takeover).toMatchObject({ trackId: dead, attempts: deadClaim.attempts + 1 });
+    expect(await jobs.claimNext(60_000)).toBeNull();
+    expect(await jobs.setProgress(deadClaim, 10, 60_000)).toBe(false); // the dead worker, thawed, holds nothing
+    expect(await jobs.setProgress(takeover, 10, 60_000)).toBe(true);
+  });
 });

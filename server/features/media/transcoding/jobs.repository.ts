@@ -10,20 +10,23 @@ export interface ClaimedJob {
   key: string;
   trackId: string;
   ownerId: string;
+  /** Claims of this enqueueing (crashes and takeovers included); reset by a re-transcode. */
   attempts: number;
+  /** Raised by every claim and never reset: this claim's writes land only while it is the latest. */
+  fence: number;
   source: SourceMedia;
 }
 
 /**
- * A claim is fenced by its attempt number: once a lease runs out and another worker claims the job
- * (attempts + 1), every write of the old claimer matches no row.
+ * A claim is fenced: once another worker claims the job (a takeover after the lease, or a re-transcode
+ * claimed anywhere), every write of the old claimer matches no row.
  */
-type JobClaim = Pick<ClaimedJob, 'id' | 'attempts'>;
+type JobClaim = Pick<ClaimedJob, 'id' | 'fence'>;
 
 /** The queue's view of job persistence (a port, so the queue itself never writes SQL). */
 export interface JobStore {
-  /** Creates or resets the track's job to pending. */
-  enqueue(trackId: string): Promise<void>;
+  /** Creates or resets the track's job to pending; returns the fence of the newest claim it supersedes. */
+  enqueue(trackId: string): Promise<number>;
   /** `lending`: only a short job (at most `maxDurationS`) of a user with nothing in `runningOwners`. */
   claimNext(leaseMs: number, lending?: { runningOwners: readonly string[]; maxDurationS: number }): Promise<ClaimedJob | null>;
   /** Records progress and extends the lease; false when the claim is no longer held. */
@@ -33,8 +36,8 @@ export interface JobStore {
   markFailed(claim: JobClaim, error: string): Promise<void>;
   /** Back to pending without counting the attempt (graceful shutdown). */
   release(claim: JobClaim): Promise<void>;
-  /** Processing jobs whose worker is gone go back to pending; `all` at a solo start. */
-  requeueInterrupted(options: { all: boolean }): Promise<number>;
+  /** Every processing job goes back to pending: at a solo start, whatever was processing was cut short by a crash. */
+  requeueAll(): Promise<number>;
 }
 
 /** The one shape of a job waiting for its first (or next) attempt: written at upload and at re-transcode. */
@@ -45,25 +48,33 @@ export function pendingJobRow(trackId: string, at: string) {
 const now = () => new Date().toISOString();
 const leaseUntil = (ms: number) => new Date(Date.now() + ms).toISOString();
 
+/** Pending, or processing under a lease that ran out (its worker died). */
+const claimable = (table: 'transcode_jobs' | 'job') =>
+  sql<boolean>`(${sql.ref(`${table}.status`)} = 'pending' or (${sql.ref(`${table}.status`)} = 'processing' and ${sql.ref(`${table}.lease_expires_at`)} < ${now()}))`;
+
 export class JobsRepository implements JobStore {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly dialect: SqlDialect,
   ) {}
 
-  async enqueue(trackId: string): Promise<void> {
+  async enqueue(trackId: string): Promise<number> {
     const at = now();
     const { id: _newId, track_id: _trackId, ...reset } = pendingJobRow(trackId, at);
-    await this.db
+    const row = await this.db
       .insertInto('transcode_jobs')
       .values(pendingJobRow(trackId, at))
       .onConflict((oc) => oc.column('track_id').doUpdateSet(reset))
-      .execute();
+      .returning('claim_fence')
+      .executeTakeFirstOrThrow();
+    return row.claim_fence;
   }
 
   /**
-   * Oldest pending job, flipped to processing with a compare-and-set on its status, so two workers
-   * (team mode) never both win it; PostgreSQL also skips rows another claimer holds locked.
+   * Oldest claimable job (pending, or processing under a lease that ran out: its worker died), flipped
+   * to processing with a compare-and-set, so two workers (team mode) never both win it; PostgreSQL also
+   * skips rows another claimer holds locked. Taking expired leases here, not in a later sweep, means a
+   * takeover happens at the first poll after the lease.
    */
   async claimNext(leaseMs: number, lending?: { runningOwners: readonly string[]; maxDurationS: number }): Promise<ClaimedJob | null> {
     return this.db.transaction().execute(async (trx) => {
@@ -73,7 +84,7 @@ export class JobsRepository implements JobStore {
         .selectFrom('transcode_jobs as job')
         .innerJoin('tracks', 'tracks.id', 'job.track_id')
         .select('job.id')
-        .where('job.status', '=', 'pending')
+        .where(claimable('job'))
         .orderBy(
           (eb) =>
             eb
@@ -94,10 +105,10 @@ export class JobsRepository implements JobStore {
       if (!row) return null;
       const claimed = await trx
         .updateTable('transcode_jobs')
-        .set({ status: 'processing', progress: 0, attempts: sql`attempts + 1`, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
+        .set({ status: 'processing', progress: 0, attempts: sql`attempts + 1`, claim_fence: sql`claim_fence + 1`, lease_expires_at: leaseUntil(leaseMs), updated_at: now() })
         .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .returning(['id', 'track_id', 'attempts', 'created_at'])
+        .where(claimable('transcode_jobs'))
+        .returning(['id', 'track_id', 'attempts', 'claim_fence', 'created_at'])
         .executeTakeFirst();
       if (!claimed) return null;
       const track = await trx
@@ -111,6 +122,7 @@ export class JobsRepository implements JobStore {
         trackId: claimed.track_id,
         ownerId: track.owner_id,
         attempts: claimed.attempts,
+        fence: claimed.claim_fence,
         source: {
           demuxer: track.demuxer,
           codec: track.codec,
@@ -152,7 +164,7 @@ export class JobsRepository implements JobStore {
       .updateTable('transcode_jobs')
       .where('id', '=', claim.id)
       .where('status', '=', 'processing')
-      .where('attempts', '=', claim.attempts);
+      .where('claim_fence', '=', claim.fence);
   }
 
   /** How many of one user's tracks wait for or are in an encode, and how many seconds of audio (the queue quota). */
@@ -167,13 +179,12 @@ export class JobsRepository implements JobStore {
     return { jobs: Number(row.jobs), seconds: Number(row.seconds) };
   }
 
-  async requeueInterrupted({ all }: { all: boolean }): Promise<number> {
-    let query = this.db
+  async requeueAll(): Promise<number> {
+    const result = await this.db
       .updateTable('transcode_jobs')
       .set({ status: 'pending', progress: 0, lease_expires_at: null, updated_at: now() })
-      .where('status', '=', 'processing');
-    if (!all) query = query.where('lease_expires_at', '<', now());
-    const result = await query.executeTakeFirst();
+      .where('status', '=', 'processing')
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 }

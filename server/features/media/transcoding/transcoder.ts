@@ -14,6 +14,8 @@ export interface TranscoderOptions {
   layout: HlsLayout;
   ladderKbps: number[];
   aacCoder: AacCoder;
+  /** A temp dir not kept fresh for this long belongs to a dead attempt (the job lease). */
+  staleAfterMs: number;
 }
 
 export interface TranscodeRequest {
@@ -31,6 +33,15 @@ export interface TranscodeRequest {
   onEncoder?: (pid: number) => void;
   /** True while the queue has this encode paused: its wall-time cap does not run meanwhile. */
   isPaused?: () => boolean;
+  /** False once another claim superseded this one: the ladder is then not published. */
+  isStillHeld?: () => Promise<boolean>;
+}
+
+/** The encode's claim went to another worker before it could publish: nothing was written. */
+export class SupersededError extends Error {
+  constructor() {
+    super('superseded by a newer claim of the job');
+  }
 }
 
 /** Wall-time cap: a healthy encode runs many times faster than realtime. */
@@ -74,7 +85,9 @@ export class Transcoder {
   async transcode(request: TranscodeRequest): Promise<{ rungs: number[] }> {
     const binaries = await this.options.binaries();
     const plan = this.plan(request.source);
-    const tempDir = await this.options.layout.makeTempDir(request.trackId);
+    const { layout, staleAfterMs } = this.options;
+    const tempDir = await layout.makeTempDir(request.trackId, staleAfterMs);
+    const freshness = setInterval(() => void layout.keepFresh(tempDir).catch(() => undefined), staleAfterMs / 4);
     try {
       const argvs = buildFfmpegArgs({
         plan,
@@ -122,9 +135,11 @@ export class Transcoder {
       await fs.writeFile(path.join(tempDir, LADDER_JOB_FILE), request.jobKey);
       await fs.rm(path.join(tempDir, ENCODERS_FILE), { force: true });
       request.signal.throwIfAborted();
+      if (request.isStillHeld && !(await request.isStillHeld())) throw new SupersededError();
       await this.options.layout.publish(tempDir, request.trackId);
       return { rungs: plan.rungs };
     } finally {
+      clearInterval(freshness);
       await fs.rm(tempDir, { recursive: true, force: true });
     }
   }

@@ -76,6 +76,12 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         await db.schema.createIndex('transcode_jobs_status_idx').on('transcode_jobs').columns(['status', 'created_at']).execute();
       },
     },
+    '0010_transcode_job_fence': {
+      async up(db: Kysely<unknown>) {
+        // Grows with every claim and is never reset (a re-transcode resets `attempts`): the only safe fence.
+        await db.schema.alterTable('transcode_jobs').addColumn('claim_fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }
