@@ -119,7 +119,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(chat, { membersPresence: (userIds) => app.presence.getMany(userIds), now: options.chat?.now });
   await app.register(presence, {
     lookupTrackName: options.lookupTrackName,
-    ttlMs: options.chat?.presenceTtlMs,
+    ttlMs: options.chat?.presenceTtlMs ?? config.presenceTtlMs,
     heartbeatMs: options.chat?.heartbeatMs,
     offlineGraceMs: options.chat?.offlineGraceMs,
   });

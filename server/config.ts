@@ -38,6 +38,8 @@ export interface Config {
   streamKeys: Array<{ kid: string; secret: string }> | null;
   /** Team mode: a transcode job whose worker was silent this long is claimed again (VEZA_JOB_LEASE_S, default 60). */
   jobLeaseMs: number;
+  /** An online user whose instance stops renewing their presence goes offline after this (VEZA_PRESENCE_TTL_S, default 120). */
+  presenceTtlMs: number;
   /** A connection with no bytes either way for this long is closed (a progressing upload never is). */
   idleTimeoutMs: number;
   /** Open connections one client address may hold (127.0.0.1 and ::1 are exempt: the desktop window, a local proxy). */
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),
     hlsCacheBytes: readPositiveInt(env, 'VEZA_HLS_CACHE_MB', 64) * 1024 * 1024,
     jobLeaseMs: readPositiveInt(env, 'VEZA_JOB_LEASE_S', 60) * 1000,
+    presenceTtlMs: readPositiveInt(env, 'VEZA_PRESENCE_TTL_S', 120) * 1000,
     idleTimeoutMs: readPositiveInt(env, 'VEZA_IDLE_TIMEOUT_S', 60) * 1000,
     maxConnectionsPerClient: readPositiveInt(env, 'VEZA_MAX_CONNECTIONS_PER_CLIENT', 200),
     metricsToken: nonEmpty(env.VEZA_METRICS_TOKEN) ?? null,

@@ -176,3 +176,45 @@ describe('team mode chat while Redis is down for 5 s', () => {
       .toBe(true);
   }, 60_000);
 });
+
+describe('team presence when an instance dies or Redis restarts empty', () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis(); // its own: the expiry index must not be swept by other tests' instances
+  });
+  afterAll(() => redis?.stop());
+
+  const presenceOf = async (url: string, token: string, userId: string) =>
+    ((await (await fetch(`${url}/api/v1/users/${userId}/presence`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string; last_seen: string | null });
+
+  it('the users of a SIGKILLed instance are shown offline, with their last_seen, within the TTL + 10 s', async () => {
+    const team = await startTeam(2, { VEZA_REDIS_URL: redis.url, VEZA_PRESENCE_TTL_S: '6' });
+    try {
+      const { first: victim, onB } = await membersOnAandB(team, ['gus-x', 'hal-x']);
+      const offline = nextEvent(onB, 'presence:update', (p) => p.user_id === victim.userId && p.status === 'offline', 20_000);
+      const killedAt = Date.now();
+      team.instances[0]!.process.child.kill('SIGKILL');
+      const update = await offline;
+      expect(Date.now() - killedAt).toBeLessThan(6000 + 10_000);
+      // last_seen is the victim's last heartbeat: before the kill, and not older than one heartbeat (TTL / 3).
+      expect(Date.parse(update.last_seen!)).toBeLessThanOrEqual(killedAt);
+      expect(killedAt - Date.parse(update.last_seen!)).toBeLessThan(2000 + 1000);
+    } finally {
+      await team.stop();
+    }
+  }, 60_000);
+
+  it('after Redis restarts empty, the connected users are online again within seconds, not at their next heartbeat', async () => {
+    const team = await startTeam(2, { VEZA_REDIS_URL: redis.url }); // default TTL: heartbeats every 40 s
+    try {
+      const { first: ivy } = await membersOnAandB(team, ['ivy-x', 'jon-x']);
+      const b = team.instances[1]!.url;
+      expect((await presenceOf(b, ivy.token, ivy.userId)).status).toBe('online');
+      await redis.pause();
+      await redis.start(); // no persistence: every record is gone
+      await expect.poll(async () => (await presenceOf(b, ivy.token, ivy.userId).catch(() => ({ status: 'unreachable' }))).status, { timeout: 8000, interval: 250 }).toBe('online');
+    } finally {
+      await team.stop();
+    }
+  }, 60_000);
+});

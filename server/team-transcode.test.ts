@@ -97,4 +97,49 @@ describe('team mode transcoding over a shared media dir', () => {
       }
     }
   }, 240_000);
+
+  describe('re-transcode while another instance encodes', () => {
+    let team: Awaited<ReturnType<typeof startTeam>>;
+    const hlsDir = path.join(mediaDir, 'retranscode', 'hls');
+    beforeAll(async () => {
+      team = await startTeam(2, { VEZA_MEDIA_DIR: path.join(mediaDir, 'retranscode'), VEZA_TRANSCODE_CORES: '1' });
+    }, 60_000);
+    afterAll(() => team?.stop());
+
+    const encodesOn = async (url: string) => Number(/^veza_transcode_jobs_running (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    const retranscode = async (url: string, token: string, id: string) =>
+      expect((await fetch(`${url}/api/v1/tracks/${id}/hls/transcode`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
+    const progressAtLeast = (url: string, token: string, id: string, percent: number) =>
+      waitFor(async () => {
+        const current = await track(url, token, id);
+        return current.stream_status === 'processing' && current.stream_progress >= percent;
+      }, { timeoutMs: 90_000, intervalMs: 100, what: `encode at ${percent} %` });
+
+    it('the superseded encode stops at once, its failure never lands, and the new one publishes a complete ladder (posted on the other instance, then on both)', async () => {
+      const urls = team.instances.map((i) => i.url) as [string, string];
+      const { token } = await signUp(urls[0], 'remixer');
+      const { id } = await uploadTo(urls[0], token, makeAudio(audioDir, 'retranscode.flac', { seconds: 240, codecArgs: ['-c:a', 'flac'] }));
+      await progressAtLeast(urls[0], token, id, 20);
+      const encoder = (await encodesOn(urls[0])) === 1 ? 0 : 1;
+      const other = urls[1 - encoder]!;
+
+      await retranscode(other, token, id);
+      // The encoder heard it over pub/sub: its encode is gone well before its lease (60 s) could tell it.
+      await waitFor(async () => (await encodesOn(urls[encoder]!)) === 0 && (await encodesOn(other)) === 1, { timeoutMs: 5000, intervalMs: 100, what: 'superseded encode stopped, the new one running' });
+      await progressAtLeast(other, token, id, 20);
+      await Promise.all(urls.map((url) => retranscode(url, token, id)));
+
+      await waitFor(async () => ['ready', 'failed'].includes((await track(other, token, id)).stream_status), { timeoutMs: 180_000, intervalMs: 250, what: 'the last re-transcode done' });
+      const done = await track(other, token, id);
+      expect({ status: done.stream_status, error: done.stream_error }).toEqual({ status: 'ready', error: null });
+      expect((await Promise.all(urls.map(encodesOn))).reduce((a, b) => a + b)).toBe(0);
+      expect(fs.readdirSync(hlsDir)).toEqual([id]); // no attempt's temp dir left behind
+      expect(fs.readdirSync(path.join(hlsDir, id)).sort()).toEqual(['.job', '128k', '256k', '320k', 'master.m3u8']);
+      for (const rung of ['128k', '256k', '320k']) {
+        const playlist = fs.readFileSync(path.join(hlsDir, id, rung, 'playlist.m3u8'), 'utf8');
+        const seconds = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+        expect(seconds).toBeCloseTo(240, 0);
+      }
+    }, 300_000);
+  });
 });

@@ -38,6 +38,7 @@ async function presencePlugin(app: FastifyInstance, options: PresenceOptions) {
     limiter: app.rateLimiter,
     heartbeatMs: options.heartbeatMs,
     offlineGraceMs: options.offlineGraceMs,
+    onStoreReconnect: (handler) => app.kv.onReconnect(handler),
   });
   app.addHook('onClose', () => presenceSocket.close());
   await app.register(presenceRoutes, { prefix: API_PREFIX, presence, db: app.db.db });

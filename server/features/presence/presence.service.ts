@@ -18,6 +18,8 @@ interface OnlineRecord {
 
 const LAST_SEEN_TTL_MS = 365 * 24 * 3600_000;
 const onlineKey = (userId: string) => `presence:online:${userId}`;
+/** Expiry index of the online records: lets the live instances notice users whose instance died. */
+const ONLINE_EXPIRY = 'presence:online-expiry';
 const lastSeenKey = (userId: string) => `presence:last_seen:${userId}`;
 
 /**
@@ -73,6 +75,7 @@ export class PresenceService {
     const alive = await this.kv.expire(onlineKey(userId), this.ttlMs);
     if (alive) {
       await this.kv.set(lastSeenKey(userId), this.isoNow(), LAST_SEEN_TTL_MS);
+      await this.kv.scheduleExpiry(ONLINE_EXPIRY, userId, this.now() + this.ttlMs);
       return null;
     }
     await this.write(userId, { track_id: null, track_name: null });
@@ -83,7 +86,19 @@ export class PresenceService {
   async disconnected(userId: string, leftAt = this.now()): Promise<Presence> {
     await this.kv.set(lastSeenKey(userId), new Date(leftAt).toISOString(), LAST_SEEN_TTL_MS);
     await this.kv.del(onlineKey(userId));
+    await this.kv.cancelExpiry(ONLINE_EXPIRY, userId);
     return this.get(userId);
+  }
+
+  /**
+   * Users whose online record ran out without a goodbye (their instance died or lost the store), each
+   * handed to one sweeping instance only. Their `last_seen` is their last heartbeat.
+   */
+  async takeExpired(limit = 500): Promise<Presence[]> {
+    const due = await this.kv.takeDue(ONLINE_EXPIRY, this.now(), limit);
+    const presences = await this.getMany(due);
+    // Still online: renewed between the due time and now; its next heartbeat indexes it again.
+    return presences.filter((presence) => presence.status === 'offline');
   }
 
   async setListening(userId: string, trackId: string | null): Promise<Presence> {
@@ -95,6 +110,7 @@ export class PresenceService {
   private async write(userId: string, record: OnlineRecord): Promise<void> {
     await this.kv.set(onlineKey(userId), JSON.stringify(record), this.ttlMs);
     await this.kv.set(lastSeenKey(userId), this.isoNow(), LAST_SEEN_TTL_MS);
+    await this.kv.scheduleExpiry(ONLINE_EXPIRY, userId, this.now() + this.ttlMs);
   }
 
   private isoNow(): string {

@@ -15,6 +15,10 @@ export interface PresenceSocketOptions {
   limiter: RateLimiter;
   /** How often a connected user's online record is refreshed; well under the TTL. */
   heartbeatMs?: number;
+  /** How often this instance looks for users whose record expired without a goodbye (their instance died). */
+  expirySweepMs?: number;
+  /** Registers a handler for the store coming back (Redis restarted, maybe empty). */
+  onStoreReconnect?: (handler: () => void) => void;
   /**
    * How long a user whose last socket left still counts as online. A reconnect within it (a network
    * blip, a reload, a move to another instance) shows no offline → online flap and keeps "listening to".
@@ -31,7 +35,7 @@ const OFFLINE_GRACE_MS = 5_000;
  * logged, never break a socket. `close()` drops pending offline checks (the server is shutting down:
  * users who do not reconnect elsewhere expire with their online record's TTL).
  */
-export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs }: PresenceSocketOptions): {
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs, expirySweepMs, onStoreReconnect }: PresenceSocketOptions): {
   close(): void;
 } {
   const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
@@ -69,6 +73,23 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
       const revived = await presence.heartbeat(userId);
       if (revived) await broadcast(revived);
     });
+
+  // A dead instance says no goodbye: its users' records expire, and whoever sweeps first tells their rooms.
+  // One connected somewhere after all (a Redis blip stopped the renewals) is revived by its own instance.
+  const sweepExpired = () =>
+    guard('expiry sweep', async () => {
+      for (const expired of await presence.takeExpired()) {
+        if (heartbeats.has(expired.user_id)) void heartbeat(expired.user_id);
+        else void serialize(expired.user_id, () => guard('expiry', () => broadcast(expired)));
+      }
+    });
+  const sweeper = setInterval(() => void sweepExpired(), expirySweepMs ?? Math.min(5000, presence.ttlMs / 4));
+  sweeper.unref();
+  // The store came back, perhaps empty (Redis restarted): everyone here is announced again at once
+  // instead of reading offline until their next heartbeat.
+  onStoreReconnect?.(() => {
+    for (const userId of heartbeats.keys()) void heartbeat(userId);
+  });
 
   io.on('connection', (socket: TypedSocket) => {
     const userId = socket.data.user.id;
@@ -115,6 +136,7 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
 
   return {
     close() {
+      clearInterval(sweeper);
       for (const timer of pendingOffline.values()) clearTimeout(timer);
       pendingOffline.clear();
     },

@@ -85,6 +85,21 @@ export function describeKeyValueStore(name: string, makeStore: () => Promise<Key
       expect(received).toEqual(['hello']);
     });
 
+    it('expiry index: takeDue hands each due member out once, oldest first, and leaves the others', async () => {
+      const index = `due-${randomUUID()}`;
+      await kv.scheduleExpiry(index, 'late', 3000);
+      await kv.scheduleExpiry(index, 'b', 2000);
+      await kv.scheduleExpiry(index, 'a', 1000);
+      await kv.scheduleExpiry(index, 'cancelled', 500);
+      await kv.cancelExpiry(index, 'cancelled');
+      await kv.scheduleExpiry(index, 'moved', 500);
+      await kv.scheduleExpiry(index, 'moved', 9000); // a heartbeat pushed it back
+      const [first, second] = await Promise.all([kv.takeDue(index, 2500, 1), kv.takeDue(index, 2500, 1)]);
+      expect([...first!, ...second!]).toEqual(['a', 'b']);
+      expect(await kv.takeDue(index, 2500, 10)).toEqual([]);
+      expect(await kv.takeDue(index, 10_000, 10)).toEqual(['late', 'moved']);
+    });
+
     it('answers ping', async () => {
       await expect(kv.ping()).resolves.toBeUndefined();
     });

@@ -29,9 +29,20 @@ export interface KeyValueStore {
   del(key: string): Promise<void>;
   /** Atomically counts a hit against a sliding window; hits in the same millisecond all count. */
   hitSlidingWindow(key: string, options: SlidingWindowOptions): Promise<SlidingWindowResult>;
+  /** Adds or moves `member` in the expiry index `key`, due at `dueAtMs`. */
+  scheduleExpiry(key: string, member: string, dueAtMs: number): Promise<void>;
+  /** Removes `member` from the expiry index. */
+  cancelExpiry(key: string, member: string): Promise<void>;
+  /**
+   * Removes and returns up to `limit` members due at or before `nowMs`, atomically: with several
+   * instances sweeping the same index, each due member goes to exactly one of them.
+   */
+  takeDue(key: string, nowMs: number, limit: number): Promise<string[]>;
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once the subscription is active; the returned function unsubscribes. */
   subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>>;
   ping(): Promise<void>;
+  /** Called each time the connection to the store comes back after a loss (never for the in-process store). */
+  onReconnect(handler: () => void): void;
   close(): Promise<void>;
 }

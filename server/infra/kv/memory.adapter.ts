@@ -11,6 +11,7 @@ export class MemoryKeyValueStore implements KeyValueStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, Entry>();
   private readonly windows = new Map<string, number[]>();
+  private readonly expiries = new Map<string, Map<string, number>>();
   private readonly bus = new EventEmitter().setMaxListeners(0);
   private readonly sweeper: NodeJS.Timeout;
 
@@ -48,6 +49,24 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return { allowed, count: hits.length, retryAfterMs: allowed ? 0 : Math.max(0, hits[0]! + windowMs - now) };
   }
 
+  async scheduleExpiry(key: string, member: string, dueAtMs: number): Promise<void> {
+    let index = this.expiries.get(key);
+    if (!index) this.expiries.set(key, (index = new Map()));
+    index.set(member, dueAtMs);
+  }
+
+  async cancelExpiry(key: string, member: string): Promise<void> {
+    this.expiries.get(key)?.delete(member);
+  }
+
+  async takeDue(key: string, nowMs: number, limit: number): Promise<string[]> {
+    const index = this.expiries.get(key);
+    if (!index) return [];
+    const due = [...index].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, limit).map(([member]) => member);
+    for (const member of due) index.delete(member);
+    return due;
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     // Delivered on a later tick, as Redis would, so publishers never re-enter their own handlers.
     setImmediate(() => this.bus.emit(channel, message));
@@ -59,6 +78,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   async ping(): Promise<void> {}
+
+  onReconnect(): void {} // one process: never disconnected
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);

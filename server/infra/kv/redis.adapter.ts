@@ -22,8 +22,16 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {0, count, tonumber(oldest[2]) + window - now}
 `;
 
+/** Due members leave the index in the same step that reads them, so two sweepers never both get one. */
+const TAKE_DUE_LUA = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+return due
+`;
+
 type RedisWithScripts = Redis & {
   slidingWindow(key: string, now: number, windowMs: number, limit: number, member: string): Promise<[number, number, number]>;
+  takeDue(key: string, now: number, limit: number): Promise<string[]>;
 };
 
 export class RedisKeyValueStore implements KeyValueStore {
@@ -44,6 +52,7 @@ export class RedisKeyValueStore implements KeyValueStore {
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     }) as RedisWithScripts;
     redis.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
+    redis.defineCommand('takeDue', { numberOfKeys: 1, lua: TAKE_DUE_LUA });
     redis.on('error', () => undefined); // reconnects by itself; callers see failed commands
     try {
       await redis.connect();
@@ -78,6 +87,18 @@ export class RedisKeyValueStore implements KeyValueStore {
     return { allowed: allowed === 1, count, retryAfterMs: Math.max(0, retryAfterMs) };
   }
 
+  async scheduleExpiry(key: string, member: string, dueAtMs: number): Promise<void> {
+    await this.redis.zadd(key, dueAtMs, member);
+  }
+
+  async cancelExpiry(key: string, member: string): Promise<void> {
+    await this.redis.zrem(key, member);
+  }
+
+  async takeDue(key: string, nowMs: number, limit: number): Promise<string[]> {
+    return this.redis.takeDue(key, nowMs, limit);
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     await this.redis.publish(channel, message);
   }
@@ -102,6 +123,11 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async ping(): Promise<void> {
     await this.redis.ping();
+  }
+
+  onReconnect(handler: () => void): void {
+    // `ready` follows every successful (re)connect; the first one happened in connect().
+    this.redis.on('ready', handler);
   }
 
   async close(): Promise<void> {
