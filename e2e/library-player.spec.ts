@@ -2,6 +2,7 @@
  * Library and player against a real headless server with real FFmpeg: upload with progress,
  * transcoding progress, hls.js playback, the quality selector, ABR under a throttled network.
  */
+import Database from 'better-sqlite3';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from './support/fixtures.js';
@@ -110,6 +111,25 @@ test('hls.js loads with the first HLS track; if its chunk cannot load, the origi
   await row.getByRole('button', { name: /^Play / }).click();
   await expect(player).toHaveAttribute('data-mode', 'hls.js');
   await expect.poll(() => audioTime(page), { timeout: 20_000 }).toBeGreaterThan(1);
+});
+
+test('a track whose transcode failed says why and has a Retry that rebuilds its streams', async ({ page, server }, testInfo) => {
+  test.setTimeout(120_000);
+  requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['tracks', 'hls']);
+  // The state a job ends in after crashing the server three times, written straight into the database.
+  const db = new Database(path.join(server.process.dataDir, 'veza.db'));
+  try {
+    db.prepare("update transcode_jobs set status = 'failed', error = 'Transcoding was interrupted too many times'").run();
+  } finally {
+    db.close();
+  }
+  await signIn(page, server.url, server.ownerToken);
+  const row = page.getByRole('listitem').filter({ hasText: 'Sine Test' });
+  await expect(row.getByLabel(/Status of/)).toHaveText('Failed');
+  await expect(row.getByText('Transcoding was interrupted too many times')).toBeVisible();
+  await row.getByRole('button', { name: 'Retry transcoding' }).click();
+  await expect(row.getByLabel(/Status of/)).toHaveText(/Ready/, { timeout: 60_000 });
+  await expect(row.getByRole('button', { name: 'Retry transcoding' })).toHaveCount(0);
 });
 
 test('a refused file gets a clear message; rename and delete with confirmation', async ({ page, server }, testInfo) => {

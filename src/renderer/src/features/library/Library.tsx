@@ -105,6 +105,12 @@ export function Library({ model, playingId, onPlay }: LibraryProps) {
                   )
                 }
                 onDelete={() => setConfirming(track)}
+                onRetry={() =>
+                  model.retry(track).then(
+                    () => setActionError(null),
+                    (error: Error) => setActionError(`Retry failed: ${error.message}`),
+                  )
+                }
               />
             ))}
           </ul>
@@ -157,7 +163,16 @@ const statusText: Record<Track['stream_status'], string> = {
   failed: 'Failed',
 };
 
-function TrackRow({ track, playing, onPlay, onRename, onDelete }: { track: Track; playing: boolean; onPlay(): void; onRename(title: string): Promise<void>; onDelete(): void }) {
+interface TrackRowProps {
+  track: Track;
+  playing: boolean;
+  onPlay(): void;
+  onRename(title: string): Promise<void>;
+  onDelete(): void;
+  onRetry(): Promise<void>;
+}
+
+function TrackRow({ track, playing, onPlay, onRename, onDelete, onRetry }: TrackRowProps) {
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(track.title);
   const busy = track.stream_status === 'pending' || track.stream_status === 'processing';
@@ -192,7 +207,15 @@ function TrackRow({ track, playing, onPlay, onRename, onDelete }: { track: Track
           </>
         )}
         {busy && <ProgressBar value={track.stream_progress / 100} label={`Transcoding ${track.title}`} tone="transcode" />}
-        {track.stream_status === 'failed' && track.stream_error && <span className="status-bad">{track.stream_error}</span>}
+        {track.stream_status === 'failed' && (
+          <span className="track-failure">
+            {track.stream_error && <span className="status-bad">{track.stream_error}</span>}
+            {/* The original still plays; a retry rebuilds the streams (an interrupted or failed encode). */}
+            <button type="button" className="small" onClick={() => void onRetry()}>
+              Retry transcoding
+            </button>
+          </span>
+        )}
       </div>
       <span className={`status-pill status-${track.stream_status}`} aria-label={`Status of ${track.title}`}>
         {statusText[track.stream_status]}

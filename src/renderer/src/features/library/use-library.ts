@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type ApiClient, type UploadHandle } from '../../lib/api';
 import type { SocketClient } from '../../lib/socket';
-import type { Track, TrackList, TrackStatusEvent } from '../../lib/types';
+import type { HlsStatus, Track, TrackList, TrackStatusEvent } from '../../lib/types';
 import { randomId } from '../../lib/format';
 
 export interface UploadItem {
@@ -22,6 +22,8 @@ export interface LibraryModel {
   dismissUpload(id: string): void;
   rename(track: Track, title: string): Promise<void>;
   remove(track: Track): Promise<void>;
+  /** Transcodes a track again (after a failure). */
+  retry(track: Track): Promise<void>;
 }
 
 const applyStatus = (track: Track, event: TrackStatusEvent): Track => ({
@@ -132,7 +134,17 @@ export function useLibrary(api: ApiClient, socket: SocketClient, onTrackGone?: (
     [api, onTrackGone],
   );
 
-  return { tracks, uploads, loading, error, uploadFiles, dismissUpload, rename, remove };
+  const retry = useCallback(
+    async (track: Track) => {
+      const status = await api.post<HlsStatus>(`/tracks/${track.id}/hls/transcode`);
+      setTracks((current) =>
+        current.map((t) => (t.id === track.id ? { ...t, stream_status: status.status, stream_progress: status.progress, stream_error: status.error } : t)),
+      );
+    },
+    [api],
+  );
+
+  return { tracks, uploads, loading, error, uploadFiles, dismissUpload, rename, remove, retry };
 }
 
 /** The server's problem detail, with a hint on what to do for the common refusals. */
