@@ -63,11 +63,18 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 // PostgreSQL SQLSTATEs for a server that is going away or not yet back, and socket-level failures.
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY']);
 
-/** A store that cannot answer right now: the client should retry, so 503 rather than 500. */
-function isStoreUnavailable(error: Error & { code?: string }): boolean {
-  if (error.code && UNAVAILABLE_CODES.has(error.code)) return true;
-  // pg and ioredis report lost or refused connections with these messages and no code.
-  return /Connection terminated|connection timeout|Client has encountered a connection error|Stream isn't writeable|Connection is closed/i.test(error.message);
+// ioredis reports a lost, refused or frozen Redis with these messages and no code.
+const REDIS_UNAVAILABLE = /Stream isn't writeable|Connection is closed|Command timed out/i;
+
+/**
+ * Which store cannot answer right now, if that is what failed: the client should retry, so 503 rather
+ * than 500, with the same words on REST and on the socket so the app can say what is going on.
+ */
+function unavailableStore(error: Error & { code?: string }): 'database' | 'shared store' | null {
+  if (REDIS_UNAVAILABLE.test(error.message)) return 'shared store';
+  if (error.code && UNAVAILABLE_CODES.has(error.code)) return 'database';
+  // pg reports lost or refused connections with these messages and no code.
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message) ? 'database' : null;
 }
 
 // A full disk or quota, from the filesystem, SQLite or PostgreSQL (53100 disk_full): nothing was kept.
@@ -86,10 +93,15 @@ function validationMessage(error: FastifyError & { validation: ValidationIssues 
   return `${field} may not contain control characters or bidirectional overrides`;
 }
 
-/** Maps Fastify's own error codes (validation, body limits, parsing) to ours. */
-function toProblem(error: FastifyError | AppError): Problem {
+/**
+ * Maps any error to the problem a client sees: domain errors keep their code, store outages, full disks
+ * and bad text get theirs, Fastify's own (validation, body limits, parsing) are translated. REST replies
+ * and socket acknowledgements both use it.
+ */
+export function toProblem(error: Partial<FastifyError> & Error): Problem {
   if (error instanceof AppError) return problem(error.status, error.code, error.message);
-  if (isStoreUnavailable(error)) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, 'A backing store is unavailable; try again shortly');
+  const store = unavailableStore(error);
+  if (store) return problem(503, ErrorCode.SERVICE_UNAVAILABLE, `The server's ${store} is unavailable; try again shortly`);
   if (error.validation) return problem(400, ErrorCode.VALIDATION_FAILED, validationMessage(error as FastifyError & { validation: ValidationIssues }));
   if (error.code && DISK_FULL_CODES.has(error.code)) {
     return problem(507, ErrorCode.INSUFFICIENT_STORAGE, 'The server is out of disk space; nothing was saved. Try again once space is freed');

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Server, Socket } from 'socket.io';
 import { ErrorCode } from '../../src/shared/errors.js';
 import type { AckResult, ClientEventPayload, ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
-import { AppError } from './errors.js';
+import { AppError, toProblem } from './errors.js';
 import { RateLimitedError } from './rate-limit/rate-limiter.js';
 import type { SocketData } from './socket.js';
 
@@ -70,8 +70,10 @@ export function onClientEvent<E extends keyof ClientToServerEvents, S extends TS
         return reply({ ok: false, error: { code: error.code, message: error.message, retry_after_ms: error.retryAfterMs } });
       }
       if (error instanceof AppError) return reply(failure(error.code, error.message));
-      log.error({ err: error, event }, 'socket event failed');
-      reply(failure(ErrorCode.INTERNAL, 'Something went wrong on the server'));
+      // The same answer as REST: a store outage is SERVICE_UNAVAILABLE (retry), not INTERNAL.
+      const { code, detail, status } = toProblem(error as Error);
+      if (status >= 500) log.error({ err: error, event }, 'socket event failed');
+      reply(failure(code, detail));
     }
   };
   // socket.io types listeners by the event map; the payload is checked above, so `unknown` is honest.

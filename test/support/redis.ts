@@ -12,6 +12,9 @@ export interface TestRedis {
   /** Kills the server but keeps the port (fault tests); `start()` brings it back. */
   pause(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: connections stay open and nothing answers (a hung host, a long GC pause). */
+  freeze(): void;
+  thaw(): void;
 }
 
 function ping(port: number): Promise<boolean> {
@@ -59,7 +62,10 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     start,
     pause,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     stop: async () => {
+      (child as ChildProcess | null)?.kill('SIGCONT');
       await pause();
       fs.rmSync(dir, { recursive: true, force: true });
     },

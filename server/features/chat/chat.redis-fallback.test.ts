@@ -48,4 +48,31 @@ describe('chat when Redis blinks', () => {
       await server.close();
     }
   });
+
+  it('while Redis is frozen, sign-in answers 503 within 2 s (not a hang), sends still go through, and both recover on thaw', async () => {
+    const server = await startSocketApp({ VEZA_REDIS_URL: redis.url });
+    try {
+      const bob = await server.signUp('bob');
+      const socket = await server.connect(bob.token);
+      const login = () =>
+        fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'correct horse battery' }) });
+      expect((await login()).status).toBe(200);
+
+      redis.freeze();
+      try {
+        const startedAt = Date.now();
+        const refused = await login();
+        expect(Date.now() - startedAt).toBeLessThan(2000);
+        expect(refused.status).toBe(503);
+        expect(await refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: expect.stringContaining('shared store') });
+        const ack = await socket.timeout(3000).emitWithAck('message:send', { room_id: DEFAULT_ROOM_ID, client_id: 'frozen-1', content: 'while frozen' });
+        expect(ack.ok).toBe(true);
+      } finally {
+        redis.thaw();
+      }
+      await expect.poll(async () => (await login()).status, { timeout: 10_000, interval: 250 }).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });

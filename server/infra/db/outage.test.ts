@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import { makeTestApp, type TestApp } from '../../../test/support/app.js';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.js';
+import { startSocketApp } from '../../../test/support/socket-app.js';
 
 describe('PostgreSQL outage', () => {
   let postgres: TestPostgres;
@@ -35,5 +38,31 @@ describe('PostgreSQL outage', () => {
     postgres.start();
     await expect.poll(async () => (await health()).statusCode, { timeout: 15_000 }).toBe(200);
     await expect.poll(async () => (await me()).statusCode, { timeout: 15_000 }).toBe(200);
+  }, 60_000);
+
+  it('a socket send during the outage is refused with the same SERVICE_UNAVAILABLE as REST (the app retries it), and succeeds after', async () => {
+    const server = await startSocketApp({ VEZA_DATABASE_URL: postgres.url });
+    try {
+      const carol = await server.signUp(`carol${Date.now()}`);
+      const socket = await server.connect(carol.token);
+      const send = (clientId: string) => socket.timeout(8000).emitWithAck('message:send', { room_id: DEFAULT_ROOM_ID, client_id: clientId, content: 'during the outage' });
+      expect((await send(randomUUID())).ok).toBe(true);
+
+      postgres.pause();
+      const clientId = randomUUID();
+      try {
+        const refused = await send(clientId);
+        expect(refused).toMatchObject({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('database is unavailable') } });
+        const rest = await fetch(`${server.url}/api/v1/rooms`, { headers: { authorization: `Bearer ${carol.token}` } });
+        expect(rest.status).toBe(503);
+        expect(((await rest.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        postgres.start();
+      }
+      // The same client_id, retried: stored once.
+      await expect.poll(async () => (await send(clientId)).ok, { timeout: 15_000, interval: 500 }).toBe(true);
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 });

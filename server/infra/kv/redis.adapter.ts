@@ -49,6 +49,9 @@ export class RedisKeyValueStore implements KeyValueStore {
       // Fail fast while disconnected so callers can fall back instead of queueing forever.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // A frozen Redis keeps its connections open and answers nothing: callers get an error in 1 s
+      // (a 503, or the rate limiter's in-process fallback) instead of hanging.
+      commandTimeout: 1000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     }) as RedisWithScripts;
     redis.defineCommand('slidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });

@@ -95,7 +95,7 @@ export function MessageList(props: MessageListProps) {
         <article key={item.client_id} className={`message own pending ${item.state}`} aria-label={`Your message, ${item.state === 'failed' ? 'not sent' : 'sending'}`}>
           <header>
             <strong>You</strong>
-            <span className="muted small">{item.state === 'failed' ? 'Not sent' : item.state === 'waiting' ? 'Waiting for connection…' : 'Sending…'}</span>
+            <span className="muted small">{item.state === 'failed' ? 'Not sent' : item.state === 'waiting' ? (item.error ?? 'Waiting for connection…') : 'Sending…'}</span>
           </header>
           <p className="content">{item.content}</p>
           {item.state === 'failed' && (

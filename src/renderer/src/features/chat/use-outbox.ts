@@ -44,11 +44,14 @@ export function useOutbox(socket: SocketClient, onConfirmed: (message: Message) 
           if (code === 'TIMEOUT' || !socket.isConnected()) {
             // Retried on the next connect; the same client_id keeps it from doubling.
             update((current) => current.map((i) => (i.client_id === client_id ? { ...i, state: 'waiting' } : i)));
-          } else if (code === 'RATE_LIMITED') {
+          } else if (code === 'RATE_LIMITED' || code === 'SERVICE_UNAVAILABLE') {
+            // Passes with time (the server's database or shared store is back in seconds): say so, try again.
+            const reason = code === 'SERVICE_UNAVAILABLE' && error instanceof Error ? `${error.message.replace(/; try again shortly$/, '')} — retrying…` : null;
+            update((current) => current.map((i) => (i.client_id === client_id ? { ...i, state: 'waiting', error: reason } : i)));
             window.setTimeout(() => {
               const again = itemsRef.current.find((i) => i.client_id === client_id);
               if (again) attempt(again);
-            }, 1000);
+            }, code === 'RATE_LIMITED' ? 1000 : 3000);
           } else {
             const text = error instanceof Error ? error.message : 'Not sent';
             update((current) => current.map((i) => (i.client_id === client_id ? { ...i, state: 'failed', error: text } : i)));
