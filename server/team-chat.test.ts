@@ -177,6 +177,55 @@ describe('team mode chat while Redis is down for 5 s', () => {
   }, 60_000);
 });
 
+describe('team mode chat between users of one instance while Redis is down', () => {
+  let redis: TestRedis;
+  let team: Team;
+  beforeAll(async () => {
+    redis = await startRedis();
+    team = await startTeam(2, { VEZA_REDIS_URL: redis.url });
+  }, 60_000);
+  afterAll(async () => {
+    await team?.stop();
+    await redis?.stop();
+  });
+
+  it('a neighbour on the same instance gets each message at once; the other instance gets them once Redis is back, once each and in order', async () => {
+    const [a, b] = team.instances.map((i) => i.url) as [string, string];
+    const sender = await signUp(a, 'kim-x');
+    const onA = await connect(a, sender.token);
+    const neighbour = await connect(a, (await signUp(a, 'lee-x')).token);
+    const farAway = await connect(b, (await signUp(b, 'max-x')).token);
+    for (const socket of [onA, neighbour, farAway]) await joinGeneral(socket);
+
+    const arrivals = (socket: ClientSocket) => {
+      const seen: Array<{ content: string; at: number }> = [];
+      socket.on('message:new', (m) => m.content.startsWith('outage ') && seen.push({ content: m.content, at: Date.now() }));
+      return seen;
+    };
+    const nearby = arrivals(neighbour);
+    const far = arrivals(farAway);
+
+    await redis.pause();
+    const sentAt: number[] = [];
+    const contents = Array.from({ length: 5 }, (_, i) => `outage ${i}`);
+    for (const content of contents) {
+      sentAt.push(Date.now());
+      expect((await send(onA, content)).ok).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(nearby.map((m) => m.content)).toEqual(contents);
+    expect(Math.max(...nearby.map((m, i) => m.at - sentAt[i]!))).toBeLessThan(1000);
+    expect(far).toEqual([]);
+
+    await redis.start();
+    await expect.poll(() => far.length, { timeout: 20_000, interval: 200 }).toBe(contents.length);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // nothing more may come
+    expect(far.map((m) => m.content)).toEqual(contents);
+    expect(nearby.map((m) => m.content)).toEqual(contents);
+  }, 60_000);
+});
+
 describe('team presence when an instance dies or Redis restarts empty', () => {
   let redis: TestRedis;
   beforeAll(async () => {

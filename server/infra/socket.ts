@@ -3,7 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import fp from 'fastify-plugin';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
-import { Server, type Socket } from 'socket.io';
+import { type Namespace, Server, type Socket } from 'socket.io';
+import { type BroadcastOptions, type ClusterAdapter, MessageType } from 'socket.io-adapter';
 import type { User } from '../../src/shared/api.js';
 import { SOCKET_PATH } from '../../src/shared/routes.js';
 import { ErrorCode } from '../../src/shared/errors.js';
@@ -107,8 +108,32 @@ function attachRedisStreams(io: Server, redisUrl: string): Redis {
   const client = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
   client.on('error', () => undefined); // reconnects by itself; health reports the kv store separately
   markCommandsHandled(client);
-  io.adapter(createAdapter(client, { streamName: 'veza:socket.io', sessionKeyPrefix: 'veza:sio:session:', maxLen: 10_000 }));
+  const makeAdapter = createAdapter(client, { streamName: 'veza:socket.io', sessionKeyPrefix: 'veza:sio:session:', maxLen: 10_000 });
+  // socket.io calls this with `new`; returning the adapter object is what createAdapter's own factory does.
+  io.adapter(function (nsp: Namespace) {
+    return deliverLocallyWhileRedisIsAway(makeAdapter(nsp) as ClusterAdapter, client);
+  } as unknown as Parameters<Server['adapter']>[0]);
   return client;
+}
+
+/**
+ * The adapter writes each broadcast to the stream before delivering it here (it appends the stream
+ * offset for connection-state recovery), so while Redis is away even two users on this instance wait
+ * for it. Then: this instance's sockets at once, the other instances through the client's offline queue
+ * once Redis is back — each exactly once, in order per sender (the queue keeps the order). Those local
+ * packets carry no offset, so a client recovering its session later may get them again: the app merges
+ * messages by id.
+ */
+function deliverLocallyWhileRedisIsAway(adapter: ClusterAdapter, client: Redis): ClusterAdapter {
+  const broadcast = adapter.broadcast.bind(adapter);
+  const publish = (adapter as unknown as { publishAndReturnOffset(message: unknown): Promise<string> }).publishAndReturnOffset.bind(adapter);
+  adapter.broadcast = (packet: unknown, opts: BroadcastOptions) => {
+    if (client.status === 'ready' || opts.flags?.local) return broadcast(packet, opts);
+    const message = { type: MessageType.BROADCAST, data: { packet, opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags } } };
+    publish(message).catch(() => undefined); // the adapter's own broadcast drops a failed publish too
+    return broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
+  };
+  return adapter;
 }
 
 export const socket = fp(socketPlugin, { name: 'socket' });
