@@ -71,8 +71,8 @@ async function startVeza() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-bench-chat-'));
   process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
   // Team instances get VEZA_DATABASE_URL / VEZA_REDIS_URL from bench/chat.ts --instances.
-  const { VEZA_DATABASE_URL, VEZA_REDIS_URL } = process.env;
-  const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn', VEZA_DATABASE_URL, VEZA_REDIS_URL });
+  const { VEZA_DATABASE_URL, VEZA_REDIS_URL, VEZA_SQLITE_SYNCHRONOUS } = process.env;
+  const config = loadConfig({ VEZA_DATA_DIR: dataDir, VEZA_PORT: '0', VEZA_LOG_LEVEL: 'warn', VEZA_DATABASE_URL, VEZA_REDIS_URL, VEZA_SQLITE_SYNCHRONOUS });
   const app = await buildApp(config);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -1,5 +1,5 @@
 /**
- * npm run bench:chat [-- --quick] [-- --instances N]
+ * npm run bench:chat [-- --quick] [-- --instances N] [-- --durability]
  *
  * N socket.io clients × M messages, in rooms of R, against the Veza server and against a bare
  * socket.io relay (no auth, no storage, no limits) measured in the same run. Two modes: burst (every
@@ -11,6 +11,9 @@
  * and the same scenarios run against one team instance and against N instances sharing them (clients
  * spread round-robin, so every room spans the instances and every message crosses Redis). The ratio
  * N instances / one instance is the cost of fan-out across instances.
+ *
+ * `--durability` (solo) adds Veza with SQLite `synchronous=NORMAL` beside the default FULL: the price
+ * of an fsync per commit, i.e. of acknowledged messages surviving a power loss.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -50,7 +53,9 @@ interface Result {
   rssMb: number;
 }
 
-const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, instances: { type: 'string', default: '1' } } });
+const { values: options } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, instances: { type: 'string', default: '1' }, durability: { type: 'boolean', default: false } },
+});
 const quick = options.quick;
 const instances = Number(options.instances);
 if (!Number.isInteger(instances) || instances < 1 || instances > 8) throw new Error(`--instances must be 1-8, got ${options.instances}`);
@@ -260,8 +265,10 @@ async function waitUntilIdle(target: Target) {
 async function startTargets(): Promise<{ targets: Target[]; stop: () => Promise<void> }> {
   const bare: Target = { name: 'bare', kind: 'bare', servers: [await ServerProcess.start('bare')] };
   if (instances === 1) {
-    const veza: Target = { name: 'veza', kind: 'veza', servers: [await ServerProcess.start('veza')] };
-    return { targets: [bare, veza], stop: async () => [bare, veza].forEach((t) => t.servers.forEach((s) => s.stop())) };
+    const veza: Target = { name: 'veza', kind: 'veza', servers: [await ServerProcess.start('veza', { VEZA_SQLITE_SYNCHRONOUS: 'full' })] };
+    const targets = [bare, veza];
+    if (options.durability) targets.push({ name: 'veza NORMAL', kind: 'veza', servers: [await ServerProcess.start('veza', { VEZA_SQLITE_SYNCHRONOUS: 'normal' })] });
+    return { targets, stop: async () => targets.forEach((t) => t.servers.forEach((s) => s.stop())) };
   }
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   // Two deployments, each with its own database and Redis logical database (socket.io streams and keys
@@ -323,6 +330,14 @@ if (instances === 1) {
       scenario.clients === 100 && scenario.mode === 'paced' && v.p99 >= 15 ? 'p99 ≥ 15 ms' : '',
     ].filter(Boolean);
     console.log(`| ${label(scenario)} | ${fmt(p99Ratio, 2)}× | ${fmt(e2eRatio, 2)}× | ${misses.length ? `MISSED: ${misses.join(', ')}` : 'met'} |`);
+  }
+  if (options.durability) {
+    console.log('\n| scenario | p50 FULL/NORMAL | p99 FULL/NORMAL | end-to-end FULL/NORMAL |');
+    console.log('|---|---:|---:|---:|');
+    for (const scenario of scenarios) {
+      const [full, normal] = [result(scenario, 'veza'), result(scenario, 'veza NORMAL')];
+      console.log(`| ${label(scenario)} | ${fmt(full.p50 / normal.p50, 2)}× | ${fmt(full.p99 / normal.p99, 2)}× | ${fmt(full.e2eMs / normal.e2eMs, 2)}× |`);
+    }
   }
 } else {
   const manyName = `team ×${instances}`;

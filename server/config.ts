@@ -30,6 +30,11 @@ export interface Config {
   transcodeCores: number;
   /** FFmpeg's AAC coder (VEZA_AAC_CODER): `twoloop` (default, better quality) or `fast` (about half the CPU). */
   aacCoder: AacCoder;
+  /**
+   * Solo mode's SQLite `synchronous` (VEZA_SQLITE_SYNCHRONOUS): `full` (default) keeps every acknowledged
+   * write through a power loss; `normal` only through a crash of the app (see README, Durability).
+   */
+  sqliteSynchronous: SqliteSynchronous;
   /** AAC bitrates of the HLS ladder in kb/s, ascending (VEZA_HLS_LADDER, default 128,256,320). */
   hlsLadderKbps: number[];
   /** Lifetime of HLS stream tokens in seconds (VEZA_STREAM_TOKEN_TTL_S, default 1 h). */
@@ -51,6 +56,8 @@ export interface Config {
 }
 
 const AAC_CODERS = ['twoloop', 'fast'] as const;
+const SQLITE_SYNCHRONOUS = ['full', 'normal'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
 export type AacCoder = (typeof AAC_CODERS)[number];
 
 /** A bad setting: names the variable so the operator knows what to fix. */
@@ -98,6 +105,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxUploadBytes: readPositiveInt(env, 'VEZA_MAX_UPLOAD_MB', 1024) * 1024 * 1024,
     transcodeCores: readPositiveInt(env, 'VEZA_TRANSCODE_CORES', os.availableParallelism()),
     aacCoder: readEnum(env, 'VEZA_AAC_CODER', AAC_CODERS, 'twoloop'),
+    sqliteSynchronous: readEnum(env, 'VEZA_SQLITE_SYNCHRONOUS', SQLITE_SYNCHRONOUS, 'full'),
     hlsLadderKbps: readLadder(env, 'VEZA_HLS_LADDER', [128, 256, 320]),
     streamTokenTtlS: readPositiveInt(env, 'VEZA_STREAM_TOKEN_TTL_S', 3600),
     streamKeys: readKeys(env, 'VEZA_STREAM_KEYS'),

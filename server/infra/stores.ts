@@ -17,7 +17,7 @@ declare module 'fastify' {
 /** Opens the database and key-value store once; closing the app closes both. */
 async function storesPlugin(app: FastifyInstance, { config }: { config: Config }) {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const db = await openDatabase({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'veza.db'), log: app.log });
+  const db = await openDatabase({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'veza.db'), log: app.log, synchronous: config.sqliteSynchronous });
   let kv: KeyValueStore;
   try {
     kv = await openKeyValueStore(config.redisUrl);

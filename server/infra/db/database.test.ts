@@ -6,6 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../../../test/support/dialects.js';
+import { loadConfig } from '../../config.js';
 import { openDatabase } from './database.js';
 
 describeEachDialect(
@@ -70,6 +71,30 @@ it('the SQLite database and its WAL files are readable by their owner only, incl
     for (const name of fs.readdirSync(dir)) expect((fs.statSync(path.join(dir, name)).mode & 0o777).toString(8), name).toBe('600');
     expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(['veza.db', 'veza.db-wal', 'older.db']));
     await Promise.all([fresh.close(), reopened.close()]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('SQLite commits are fsynced (synchronous=FULL) unless VEZA_SQLITE_SYNCHRONOUS=normal asks for crash safety only', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'veza-db-sync-'));
+  const log = pino({ level: 'silent' });
+  const setting = async (synchronous?: 'full' | 'normal') => {
+    const database = await openDatabase({ url: null, sqlitePath: path.join(dir, `${synchronous ?? 'default'}.db`), log, synchronous });
+    try {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db);
+      return rows[0]?.synchronous;
+    } finally {
+      await database.close();
+    }
+  };
+  try {
+    expect(await setting()).toBe(2); // FULL
+    expect(await setting('full')).toBe(2);
+    expect(await setting('normal')).toBe(1);
+    expect(loadConfig({ VEZA_DATA_DIR: dir }).sqliteSynchronous).toBe('full');
+    expect(loadConfig({ VEZA_DATA_DIR: dir, VEZA_SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous).toBe('normal');
+    expect(() => loadConfig({ VEZA_DATA_DIR: dir, VEZA_SQLITE_SYNCHRONOUS: 'off' })).toThrow(/VEZA_SQLITE_SYNCHRONOUS/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
