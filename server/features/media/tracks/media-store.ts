@@ -66,11 +66,23 @@ export class MediaStore {
     return stat?.isFile() ? { path: realFile, stat } : null;
   }
 
+  /** Durable before the track row exists: the file's data, then its new name (the folder), are fsynced. */
   async adoptUpload(tempPath: string, trackId: string): Promise<void> {
+    await syncPath(tempPath);
     await fs.rename(tempPath, this.originalPath(trackId));
+    await syncPath(this.originalsDir).catch(() => undefined); // a folder cannot be opened for sync on Windows
   }
 
   async removeOriginal(trackId: string): Promise<void> {
     await fs.rm(this.originalPath(trackId), { force: true });
+  }
+}
+
+async function syncPath(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
