@@ -5,7 +5,7 @@ import { DEFAULT_ROOM_ID, type Message } from '../src/shared/chat.js';
 import type { AckResult } from '../src/shared/socket-events.js';
 import { signUp, startTeam } from '../test/support/cluster.js';
 import { startRedis, type TestRedis } from '../test/support/redis.js';
-import { type ClientSocket, nextEvent } from '../test/support/socket-app.js';
+import { type ClientSocket, nextEvent, nextPresence, onPresence } from '../test/support/socket-app.js';
 
 type Team = Awaited<ReturnType<typeof startTeam>>;
 
@@ -70,7 +70,7 @@ describe('team mode chat across server processes', () => {
     await expect(typing).resolves.toMatchObject({ room_id: DEFAULT_ROOM_ID });
 
     // Offline comes once the presence grace period (5 s by default) has passed.
-    const presence = nextEvent(onB, 'presence:update', (p) => p.user_id === ada.userId && p.track_id === null && p.status === 'offline', 15_000);
+    const presence = nextPresence(onB, (p) => p.user_id === ada.userId && p.track_id === null && p.status === 'offline', 15_000);
     onA.disconnect();
     await expect(presence).resolves.toMatchObject({ status: 'offline' });
   });
@@ -78,9 +78,9 @@ describe('team mode chat across server processes', () => {
   it('a user who moves to another instance within the presence grace period is never shown offline and keeps "listening to"', async () => {
     const { first: dee, onA, onB: watcher } = await membersOnAandB(team, ['dee-x', 'eve-x']);
     const statuses: string[] = [];
-    watcher.on('presence:update', (p) => p.user_id === dee.userId && statuses.push(p.status));
+    onPresence(watcher, (p) => p.user_id === dee.userId && statuses.push(p.status));
     const trackId = randomUUID();
-    const listening = nextEvent(watcher, 'presence:update', (p) => p.user_id === dee.userId && p.track_id === trackId);
+    const listening = nextPresence(watcher, (p) => p.user_id === dee.userId && p.track_id === trackId);
     expect((await request(onA, 'presence:listening', { track_id: trackId })).ok).toBe(true);
     await listening;
 
@@ -240,7 +240,7 @@ describe('team presence when an instance dies or Redis restarts empty', () => {
     const team = await startTeam(2, { VEZA_REDIS_URL: redis.url, VEZA_PRESENCE_TTL_S: '6' });
     try {
       const { first: victim, onB } = await membersOnAandB(team, ['gus-x', 'hal-x']);
-      const offline = nextEvent(onB, 'presence:update', (p) => p.user_id === victim.userId && p.status === 'offline', 20_000);
+      const offline = nextPresence(onB, (p) => p.user_id === victim.userId && p.status === 'offline', 20_000);
       const killedAt = Date.now();
       team.instances[0]!.process.child.kill('SIGKILL');
       const update = await offline;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import type { User } from '../../src/shared/api.js';
+import type { Presence } from '../../src/shared/chat.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/shared/socket-events.js';
 import { type App, type AppOptions, buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
@@ -91,4 +92,15 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
     };
     (socket as unknown as Socket).on(event as string, listener as never);
   });
+}
+
+/** Calls `handler` for each presence change the socket receives (they arrive in per-room batches). */
+export function onPresence(socket: ClientSocket, handler: (presence: Presence) => void): void {
+  socket.on('presence:updates', (updates) => updates.forEach(handler));
+}
+
+/** The next presence change matching `match`, from whichever batch carries it. */
+export async function nextPresence(socket: ClientSocket, match: (presence: Presence) => boolean, timeoutMs = 5000): Promise<Presence> {
+  const batch = await nextEvent(socket, 'presence:updates', (updates) => updates.some(match), timeoutMs);
+  return batch.findLast(match)!;
 }

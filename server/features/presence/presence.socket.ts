@@ -17,6 +17,8 @@ export interface PresenceSocketOptions {
   heartbeatMs?: number;
   /** How often this instance looks for users whose record expired without a goodbye (their instance died). */
   expirySweepMs?: number;
+  /** How long presence changes are gathered into one event per room. */
+  coalesceMs?: number;
   /** Registers a handler for the store coming back (Redis restarted, maybe empty). */
   onStoreReconnect?: (handler: () => void) => void;
   /**
@@ -28,6 +30,8 @@ export interface PresenceSocketOptions {
 
 /** Long enough for socket.io's reconnect (1–5 s backoff) after a short network loss. */
 const OFFLINE_GRACE_MS = 5_000;
+/** How long presence changes are gathered before they go out: short next to a human, long next to a crowd's arrival. */
+const PRESENCE_TICK_MS = 50;
 
 /**
  * Online with the first socket, offline once the last one has been gone for the grace period (on any
@@ -35,16 +39,29 @@ const OFFLINE_GRACE_MS = 5_000;
  * logged, never break a socket. `close()` drops pending offline checks (the server is shutting down:
  * users who do not reconnect elsewhere expire with their online record's TTL).
  */
-export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs, expirySweepMs, onStoreReconnect }: PresenceSocketOptions): {
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs, expirySweepMs, coalesceMs, onStoreReconnect }: PresenceSocketOptions): {
   close(): void;
 } {
   const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
   const interval = heartbeatMs ?? Math.floor(presence.ttlMs / 3);
   const pendingOffline = new Map<string, NodeJS.Timeout>();
 
+  // Changes wait up to one tick and leave together, one event per room (the latest state per user).
+  const outbox = new Map<string, Map<string, Presence>>();
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    flushTimer = null;
+    for (const [channel, updates] of outbox) io.to(channel).emit('presence:updates', [...updates.values()]);
+    outbox.clear();
+  };
   const broadcast = async (update: Presence) => {
-    const rooms = (await roomsOf(update.user_id)).map(roomChannel);
-    io.to([...rooms, userRoom(update.user_id)]).emit('presence:update', update);
+    const channels = [...(await roomsOf(update.user_id)).map(roomChannel), userRoom(update.user_id)];
+    for (const channel of channels) {
+      let updates = outbox.get(channel);
+      if (!updates) outbox.set(channel, (updates = new Map()));
+      updates.set(update.user_id, update);
+    }
+    flushTimer ??= setTimeout(flush, coalesceMs ?? PRESENCE_TICK_MS);
   };
   const guard = (what: string, work: () => Promise<unknown>) =>
     work().catch((error: unknown) => log.warn({ err: error }, `presence: ${what} failed`));
@@ -137,6 +154,8 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
   return {
     close() {
       clearInterval(sweeper);
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
       for (const timer of pendingOffline.values()) clearTimeout(timer);
       pendingOffline.clear();
     },

@@ -74,13 +74,13 @@ export function useRoom(socket: SocketClient, roomId: string | null) {
       if (event.room_id !== roomId) return;
       setTyping((current) => ({ ...current, [event.user_id]: { name: event.display_name, until: Date.now() + 3500 } }));
     };
-    const onPresence = (update: Presence) => setPresence((current) => ({ ...current, [update.user_id]: update }));
+    const onPresence = (updates: Presence[]) => setPresence((current) => ({ ...current, ...Object.fromEntries(updates.map((update) => [update.user_id, update])) }));
     const offs = [
       socket.on('message:new', onNew),
       socket.on('message:updated', onNew),
       socket.on('message:deleted', onDeleted),
       socket.on('typing', onTyping),
-      socket.on('presence:update', onPresence),
+      socket.on('presence:updates', onPresence),
     ];
     return () => offs.forEach((off) => off());
   }, [socket, roomId]);
