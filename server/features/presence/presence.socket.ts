@@ -15,10 +15,6 @@ export interface PresenceSocketOptions {
   limiter: RateLimiter;
   /** How often a connected user's online record is refreshed; well under the TTL. */
   heartbeatMs?: number;
-  /** How often this instance looks for users whose record expired without a goodbye (their instance died). */
-  expirySweepMs?: number;
-  /** How long presence changes are gathered into one event per room. */
-  coalesceMs?: number;
   /** Registers a handler for the store coming back (Redis restarted, maybe empty). */
   onStoreReconnect?: (handler: () => void) => void;
   /**
@@ -39,7 +35,7 @@ const PRESENCE_TICK_MS = 50;
  * logged, never break a socket. `close()` drops pending offline checks (the server is shutting down:
  * users who do not reconnect elsewhere expire with their online record's TTL).
  */
-export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs, expirySweepMs, coalesceMs, onStoreReconnect }: PresenceSocketOptions): {
+export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, heartbeatMs, offlineGraceMs, onStoreReconnect }: PresenceSocketOptions): {
   close(): void;
 } {
   const heartbeats = new Map<string, { sockets: number; timer: NodeJS.Timeout }>();
@@ -61,7 +57,7 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
       if (!updates) outbox.set(channel, (updates = new Map()));
       updates.set(update.user_id, update);
     }
-    flushTimer ??= setTimeout(flush, coalesceMs ?? PRESENCE_TICK_MS);
+    flushTimer ??= setTimeout(flush, PRESENCE_TICK_MS);
   };
   const guard = (what: string, work: () => Promise<unknown>) =>
     work().catch((error: unknown) => log.warn({ err: error }, `presence: ${what} failed`));
@@ -100,7 +96,8 @@ export function registerPresenceSocket({ io, presence, log, roomsOf, limiter, he
         else void serialize(expired.user_id, () => guard('expiry', () => broadcast(expired)));
       }
     });
-  const sweeper = setInterval(() => void sweepExpired(), expirySweepMs ?? Math.min(5000, presence.ttlMs / 4));
+  // Every 5 s (sooner with a short TTL): users of a dead instance go offline within the TTL plus this.
+  const sweeper = setInterval(() => void sweepExpired(), Math.min(5000, presence.ttlMs / 4));
   sweeper.unref();
   // The store came back, perhaps empty (Redis restarted): everyone here is announced again at once
   // instead of reading offline until their next heartbeat.
