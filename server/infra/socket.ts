@@ -23,6 +23,10 @@ declare module 'fastify' {
 
 export const userRoom = (userId: string) => `user:${userId}`;
 
+/** Open sockets one account may hold on one instance: tabs, a desktop, a phone, with room to spare. */
+const MAX_SOCKETS_PER_USER = 20;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 interface SocketOptions {
   policy: HostPolicy;
   /** Team mode: rooms span instances through a Redis stream. */
@@ -41,6 +45,8 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
       callback(refusal, refusal === null);
     },
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // An engine.io session that never connects to the namespace (never authenticates) is closed after this.
+    connectTimeout: CONNECT_TIMEOUT_MS,
     maxHttpBufferSize: 64 * 1024,
   });
   // allowRequest runs for the handshake only: later polling requests and the websocket upgrade of an
@@ -57,6 +63,12 @@ async function socketPlugin(app: FastifyInstance, opts: SocketOptions) {
     opts.authenticate(token).then(
       (user) => {
         if (!user) return deny();
+        // Per instance (the user's room holds their connected sockets here): one account's script
+        // cannot hold thousands of sockets and their heartbeats.
+        if ((io.of('/').adapter.rooms.get(userRoom(user.id))?.size ?? 0) >= MAX_SOCKETS_PER_USER) {
+          const refusal = `Too many connections for this account (at most ${MAX_SOCKETS_PER_USER} at once); close some tabs or devices`;
+          return next(Object.assign(new Error(refusal), { data: { code: ErrorCode.RATE_LIMITED } }));
+        }
         (socket as AppSocket).data.user = user;
         next();
       },

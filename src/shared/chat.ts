@@ -75,7 +75,12 @@ export const CreateRoomBodySchema = Type.Object(
   { additionalProperties: false },
 );
 export const RoomParamsSchema = Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) });
-export const RoomListSchema = Type.Object({ rooms: Type.Array(RoomSchema) });
+/** Rooms you are a member of first (General leading), then the others, oldest first within each. */
+export const RoomListQuerySchema = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
+});
+export const RoomListSchema = Type.Object({ rooms: Type.Array(RoomSchema), total: Type.Integer() });
 
 export const HistoryQuerySchema = Type.Object({
   /** Messages with a smaller `seq` than this (newest first); omit for the latest page. */

@@ -6,7 +6,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountsServi
   app.post(
     '/auth/register',
     { schema: { tags: ['accounts'], body: RegisterBodySchema, response: { 201: AuthResultSchema } } },
-    async (request, reply) => reply.code(201).send(await accounts.register(request.body)),
+    async (request, reply) => reply.code(201).send(await accounts.register(request.body, { address: request.ip })),
   );
 
   app.post(

@@ -4,6 +4,7 @@ import { ErrorCode } from '../../../src/shared/errors.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../../infra/auth/passwords.js';
 import { hashToken, newToken } from '../../infra/auth/tokens.js';
 import { AppError, TooManyRequestsError } from '../../infra/errors.js';
+import { isLoopbackClient } from '../../infra/security.js';
 import type { KeyValueStore } from '../../infra/kv/kv.port.js';
 import type { AccountsRepository, UserRow } from './accounts.repository.js';
 import { normalizeText } from '../../../src/shared/text.js';
@@ -20,6 +21,11 @@ const LOGIN_LIMITS = {
   failuresPerAddressAndUser: { limit: 10, windowMs: 15 * 60_000 },
   failuresPerUser: { limit: 100, windowMs: 60 * 60_000 },
 };
+/**
+ * New accounts per client address: a label's team signing up together passes, a script does not. The
+ * machine's own loopback is exempt (the desktop, a reverse proxy not listed in VEZA_TRUSTED_PROXIES).
+ */
+const SIGNUPS_PER_ADDRESS = { limit: 20, windowMs: 60 * 60_000 };
 
 export interface AccountsOptions {
   allowSignup: boolean;
@@ -46,8 +52,14 @@ export class AccountsService {
     this.now = options.now ?? Date.now;
   }
 
-  async register(input: { username: string; password: string; display_name?: string }) {
+  async register(input: { username: string; password: string; display_name?: string }, client?: { address: string }) {
     if (!this.options.allowSignup) throw new AppError(403, ErrorCode.SIGNUP_CLOSED, 'Sign-up is closed on this server');
+    if (client && !isLoopbackClient(client.address)) {
+      const signups = await this.kv.hitSlidingWindow(`signup:${client.address}`, SIGNUPS_PER_ADDRESS);
+      if (!signups.allowed) {
+        throw new TooManyRequestsError(`Too many new accounts from your address; try again in ${Math.ceil(signups.retryAfterMs / 60_000)} min`, signups.retryAfterMs);
+      }
+    }
     const username = input.username.toLowerCase();
     if (username === OWNER_USERNAME) throw new AppError(409, ErrorCode.CONFLICT, 'That username is taken');
     const row: UserRow = {

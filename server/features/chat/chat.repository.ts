@@ -71,15 +71,21 @@ export class ChatRepository {
   }
 
   /** Every room, with whether `userId` is a member (rooms are open to everyone on the server). */
-  async listRooms(userId: string): Promise<Room[]> {
-    const rows = await this.db
-      .selectFrom('rooms')
-      .leftJoin('room_members', (join) => join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId))
-      .select(['rooms.id', 'rooms.name', 'rooms.created_by', 'rooms.created_at', 'room_members.user_id as member'])
-      .orderBy('rooms.created_at')
-      .orderBy('rooms.id')
-      .execute();
-    return rows.map((row) => ({
+  async listRooms(userId: string, page: { limit: number; offset: number }): Promise<{ rooms: Room[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      this.db
+        .selectFrom('rooms')
+        .leftJoin('room_members', (join) => join.onRef('room_members.room_id', '=', 'rooms.id').on('room_members.user_id', '=', userId))
+        .select(['rooms.id', 'rooms.name', 'rooms.created_by', 'rooms.created_at', 'room_members.user_id as member'])
+        .orderBy(sql`room_members.user_id is null`)
+        .orderBy('rooms.created_at')
+        .orderBy('rooms.id')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      this.db.selectFrom('rooms').select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    const rooms = rows.map((row) => ({
       id: row.id,
       name: row.name,
       created_by: row.created_by,
@@ -87,6 +93,7 @@ export class ChatRepository {
       is_default: row.id === DEFAULT_ROOM_ID,
       is_member: row.member !== null,
     }));
+    return { rooms, total: Number(count.total) };
   }
 
   findRoom(id: string): Promise<Selectable<RoomsTable> | undefined> {

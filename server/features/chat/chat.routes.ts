@@ -4,6 +4,7 @@ import {
   CreateRoomBodySchema,
   HistoryPageSchema,
   HistoryQuerySchema,
+  RoomListQuerySchema,
   RoomListSchema,
   RoomMembersSchema,
   RoomParamsSchema,
@@ -18,9 +19,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{ chat: ChatService }> = asyn
   const common = { tags: ['chat'], security: [{ bearer: [] }] };
   app.addHook('onRequest', app.requireUser);
 
-  app.get('/rooms', { schema: { ...common, response: { 200: RoomListSchema } } }, async (request) => ({
-    rooms: await chat.listRooms(request.user!),
-  }));
+  app.get('/rooms', { schema: { ...common, querystring: RoomListQuerySchema, response: { 200: RoomListSchema } } }, async (request) =>
+    chat.listRooms(request.user!, { limit: request.query.limit ?? 200, offset: request.query.offset ?? 0 }),
+  );
 
   app.post('/rooms', { schema: { ...common, body: CreateRoomBodySchema, response: { 201: RoomSchema } } }, async (request, reply) =>
     reply.code(201).send(await chat.createRoom(request.user!, request.body.name)),

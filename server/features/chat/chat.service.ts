@@ -66,9 +66,9 @@ export class ChatService {
     this.inDefaultRoom.add(userId);
   }
 
-  async listRooms(user: User): Promise<Room[]> {
+  async listRooms(user: User, page: { limit: number; offset: number }): Promise<{ rooms: Room[]; total: number }> {
     await this.ensureDefaultRoom(user.id);
-    return this.repo.listRooms(user.id);
+    return this.repo.listRooms(user.id, page);
   }
 
   async memberRoomIds(userId: string): Promise<string[]> {
@@ -89,6 +89,7 @@ export class ChatService {
   async createRoom(user: User, rawName: string): Promise<Room> {
     const name = cleanText(rawName);
     if (name.length === 0 || name.length > ROOM_NAME_MAX_LENGTH) invalidName();
+    await this.limiter.consume(user.id, 'create_room');
     const room = { id: randomUUID(), name, created_by: user.id, created_at: this.isoNow() };
     await this.repo.createRoom(room);
     this.events.membershipChanged(user.id, room.id, true);
@@ -96,6 +97,7 @@ export class ChatService {
   }
 
   async joinRoom(user: User, roomId: string): Promise<void> {
+    await this.limiter.consume(user.id, 'join_room');
     if (!(await this.repo.findRoom(roomId))) throw notFound('Room');
     await this.repo.addMember(roomId, user.id, this.isoNow());
     this.events.membershipChanged(user.id, roomId, true);

@@ -18,6 +18,9 @@ const DEFAULT_RATE_LIMITS = {
   presence: { limit: 5, windowMs: 1000 },
   // Ours too: an album or a session's stems at once is fine; a script filling the disk is not.
   upload: { limit: 100, windowMs: 3600_000 },
+  // A join moves every socket of the user (on every instance) and reads the members' presence.
+  join_room: { limit: 10, windowMs: 1000 },
+  create_room: { limit: 10, windowMs: 60_000 },
 } satisfies Record<string, RateLimit>;
 
 export type RateLimitAction = keyof typeof DEFAULT_RATE_LIMITS;

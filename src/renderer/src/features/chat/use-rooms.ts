@@ -10,7 +10,7 @@ export function useRooms(api: ApiClient, socket: SocketClient, activeRoomId: str
   const [error, setError] = useState<string | null>(null);
 
   const reload = useCallback(() => {
-    api.get<{ rooms: Room[] }>('/rooms').then(
+    api.get<{ rooms: Room[] }>('/rooms?limit=500').then(
       (list) => {
         setRooms(list.rooms);
         setError(null);
