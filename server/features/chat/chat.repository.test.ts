@@ -466,3 +466,33 @@ describeEachDialect(
   },
   ['postgres'],
 );
+
+describeEachDialect(
+  'chat repository group commit',
+  (ctx) => {
+    const writeTransactionsDuring = async (work: () => Promise<unknown>) => {
+      // Every write transaction takes a transaction id; txid_current() takes one itself.
+      const xid = async () => Number((await sql<{ xid: string }>`select txid_current()::text as xid`.execute(ctx.database.db)).rows[0]!.xid);
+      const before = await xid();
+      await work();
+      return (await xid()) - before - 1;
+    };
+
+    it('sends of one turn go to PostgreSQL in one transaction, each with its own seq and answer', async () => {
+      const repo = new ChatRepository(ctx.database.db, ctx.dialect);
+      const userId = await seedUser(ctx.database, 'grouped');
+      const other = randomUUID();
+      await repo.createRoom({ id: other, name: 'grouped', created_by: userId, created_at: new Date().toISOString() });
+      let results: Array<{ row: { id: string; seq: number | string; room_id: string; content: string }; isNew: boolean }> = [];
+      const transactions = await writeTransactionsDuring(async () => {
+        results = await Promise.all(Array.from({ length: 20 }, (_, i) => repo.insertMessage(message(i % 2 ? other : DEFAULT_ROOM_ID, userId, `g${i}`))));
+      });
+      expect(transactions).toBeLessThanOrEqual(2); // one per batch; was one per send (20)
+      expect(results.every((result) => result.isNew)).toBe(true);
+      const inRoom = results.filter((result) => result.row.room_id === other);
+      expect(inRoom.map((result) => Number(result.row.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // in send order
+      expect(inRoom.map((result) => result.row.content)).toEqual(Array.from({ length: 10 }, (_, i) => `g${2 * i + 1}`));
+    });
+  },
+  ['postgres'],
+);

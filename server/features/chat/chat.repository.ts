@@ -58,6 +58,8 @@ async function insertSqliteRow(db: Kysely<DB>, message: NewMessage): Promise<Mes
 
 /** Thrown inside the insert transaction to roll back the seq bump when the client_id already exists. */
 class DuplicateClientId extends Error {}
+/** Thrown inside a batch transaction to roll it back and insert its messages one by one instead. */
+class BatchNeedsSingles extends Error {}
 
 export class ChatRepository {
   private readonly messageSearch: MessageSearch;
@@ -162,27 +164,45 @@ export class ChatRepository {
    * Seqs commit in order: a reader never sees seq n+1 before n.
    */
   async insertMessage(message: NewMessage): Promise<{ row: MessageRow; isNew: boolean }> {
-    const row = this.dialect === 'sqlite' ? await this.insertSqlite(message) : await this.insertPostgres(message);
+    const row = await this.insertGrouped(message);
     if (row) return { row, isNew: true };
     const winner = await this.findByClientId(message.user_id, message.client_id);
     if (!winner) throw new Error('client_id conflict without a stored message');
     return { row: winner, isNew: false };
   }
 
-  /** Sends waiting for the next SQLite group commit (see `insertSqlite`). */
+  /** Sends waiting for the next group commit (see `insertGrouped`). */
   private pendingInserts: PendingInsert[] = [];
 
   /**
    * Group commit: sends that arrive in the same event-loop turn are written in one transaction. In
-   * autocommit every send paid its own commit — a WAL frame and an FTS5 segment flush each — which was
-   * the biggest per-message cost of a burst. A lone send still runs as one statement. Each caller is
-   * answered only after the commit, so an ack never precedes durability.
+   * autocommit every send paid its own commit (SQLite: a WAL frame, an fsync and an FTS5 segment flush;
+   * PostgreSQL: a round trip, a room lock and a WAL flush each), the biggest per-message cost of a burst.
+   * A lone send still runs alone. Each caller is answered only after the commit, so an ack never
+   * precedes durability; a failed commit answers every send of the batch with the error (they retry
+   * with their client_id).
    */
-  private insertSqlite(message: NewMessage): Promise<MessageRow | undefined> {
+  private insertGrouped(message: NewMessage): Promise<MessageRow | undefined> {
     return new Promise((resolve, reject) => {
       this.pendingInserts.push({ message, resolve, reject });
-      if (this.pendingInserts.length === 1) setImmediate(() => void this.flushSqliteInserts());
+      if (this.pendingInserts.length === 1 && !this.isFlushing) setImmediate(() => void this.flushInserts());
     });
+  }
+
+  /**
+   * One batch at a time: a sender's messages get their seqs in the order they were sent (two batches in
+   * flight on two connections could take a room's lock the other way round), and sends that arrive
+   * while a batch commits form the next, larger one.
+   */
+  private isFlushing = false;
+  private async flushInserts(): Promise<void> {
+    this.isFlushing = true;
+    try {
+      await (this.dialect === 'sqlite' ? this.flushSqliteInserts() : this.flushPostgresInserts());
+    } finally {
+      this.isFlushing = false;
+      if (this.pendingInserts.length > 0) setImmediate(() => void this.flushInserts());
+    }
   }
 
   private async flushSqliteInserts(): Promise<void> {
@@ -214,6 +234,56 @@ export class ChatRepository {
       if (outcome.error !== undefined) pending.reject(outcome.error);
       else pending.resolve(outcome.row);
     });
+  }
+
+  /**
+   * PostgreSQL's group commit: one transaction bumps each room's seq once (rooms locked in id order, so
+   * two instances never deadlock) and inserts every message in one statement (`unnest`: the same SQL
+   * text for any batch size, one prepared statement). A client_id that exists already would leave a
+   * hole in its room's seqs: the batch is then rolled back and its sends run one by one, in order.
+   */
+  private async flushPostgresInserts(): Promise<void> {
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    const insertOneByOne = async () => {
+      for (const { message, resolve, reject } of batch) await this.insertPostgres(message).then(resolve, reject);
+    };
+    if (batch.length === 1) return insertOneByOne();
+    let rows: MessageRow[];
+    try {
+      rows = await this.db.transaction().execute(async (trx) => {
+        const byRoom = new Map<string, PendingInsert[]>();
+        for (const pending of batch) byRoom.set(pending.message.room_id, [...(byRoom.get(pending.message.room_id) ?? []), pending]);
+        const seqs = new Map<PendingInsert, number>();
+        for (const roomId of [...byRoom.keys()].sort()) {
+          const sends = byRoom.get(roomId)!;
+          const room = await trx
+            .updateTable('rooms')
+            .set((eb) => ({ last_seq: eb('last_seq', '+', sends.length) }))
+            .where('id', '=', roomId)
+            .returning('last_seq')
+            .executeTakeFirst();
+          if (!room) throw new BatchNeedsSingles(); // a room deleted meanwhile: each send gets its own answer
+          sends.forEach((pending, i) => seqs.set(pending, Number(room.last_seq) - sends.length + 1 + i));
+        }
+        const column = <K extends keyof NewMessage>(key: K) => batch.map((pending) => pending.message[key]);
+        const { rows: inserted } = await sql<MessageRow>`
+          insert into messages (id, room_id, user_id, client_id, seq, content, track_id, track_time_s, created_at)
+          select * from unnest(${column('id')}::text[], ${column('room_id')}::text[], ${column('user_id')}::text[],
+            ${column('client_id')}::text[], ${batch.map((pending) => seqs.get(pending)!)}::bigint[], ${column('content')}::text[],
+            ${column('track_id')}::text[], ${column('track_time_s')}::double precision[], ${column('created_at')}::timestamptz[])
+          on conflict (user_id, client_id) do nothing
+          returning ${sql.join(MESSAGE_COLUMNS.map((name) => sql.ref(name)))}`.execute(trx);
+        if (inserted.length < batch.length) throw new BatchNeedsSingles();
+        return inserted;
+      });
+    } catch (error) {
+      if (error instanceof BatchNeedsSingles) return insertOneByOne();
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    for (const pending of batch) pending.resolve(byId.get(pending.message.id));
   }
 
   /** The seq bump locks the room row, so concurrent senders commit their seqs in order. */

@@ -62,7 +62,9 @@ export class ChatService {
   /** Every user is a member of the default room from their first use of the chat on. */
   async ensureDefaultRoom(userId: string): Promise<void> {
     if (this.inDefaultRoom.has(userId)) return;
-    await this.repo.addMember(DEFAULT_ROOM_ID, userId, this.isoNow());
+    // A read first: after a restart every reconnecting user passes here once, and a write (a commit,
+    // an fsync) per connect would slow down the crowd coming back.
+    if (!(await this.repo.isMember(DEFAULT_ROOM_ID, userId))) await this.repo.addMember(DEFAULT_ROOM_ID, userId, this.isoNow());
     this.inDefaultRoom.add(userId);
   }
 

@@ -155,7 +155,13 @@ function withPreparedStatements(pool: pg.Pool, limit = 1000): PostgresPool {
     connect: async () => {
       const client = await pool.connect();
       let wrapped = clients.get(client);
-      if (!wrapped) clients.set(client, (wrapped = wrap(client)));
+      if (!wrapped) {
+        // A connection lost while checked out (between two queries of a transaction) is emitted on the
+        // client, where the pool listens only while it is idle: unheard, it would end the process. The
+        // transaction's next query fails with the error anyway.
+        client.on('error', () => undefined);
+        clients.set(client, (wrapped = wrap(client)));
+      }
       return wrapped;
     },
     end: () => pool.end(),

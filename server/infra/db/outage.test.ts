@@ -4,6 +4,7 @@ import { DEFAULT_ROOM_ID } from '../../../src/shared/chat.js';
 import { makeTestApp, type TestApp } from '../../../test/support/app.js';
 import { startPostgres, type TestPostgres } from '../../../test/support/postgres.js';
 import { startSocketApp } from '../../../test/support/socket-app.js';
+import { ChatRepository } from '../../features/chat/chat.repository.js';
 
 describe('PostgreSQL outage', () => {
   let postgres: TestPostgres;
@@ -64,5 +65,27 @@ describe('PostgreSQL outage', () => {
     } finally {
       await server.close();
     }
+  }, 60_000);
+
+  it('a batch of sends whose commit fails is refused as a whole, and retried with the same client_ids it is stored once, in order', async () => {
+    const repo = new ChatRepository(t.app.db.db, 'postgres');
+    const userId = randomUUID();
+    await t.app.db.db.insertInto('users').values({ id: userId, username: `batch${Date.now()}`, display_name: 'b', password_hash: null, role: 'member', created_at: new Date().toISOString() }).execute();
+    const messages = Array.from({ length: 6 }, (_, i) => ({ id: randomUUID(), room_id: DEFAULT_ROOM_ID, user_id: userId, client_id: `c${i}`, content: `m${i}`, track_id: null, track_time_s: null, created_at: new Date().toISOString() }));
+
+    postgres.pause();
+    try {
+      const refused = await Promise.allSettled(messages.map((m) => repo.insertMessage(m)));
+      expect(refused.map((outcome) => outcome.status)).toEqual(messages.map(() => 'rejected'));
+    } finally {
+      postgres.start();
+    }
+    await expect.poll(async () => (await health()).statusCode, { timeout: 15_000 }).toBe(200);
+    const retried = await Promise.all(messages.map((m) => repo.insertMessage({ ...m, id: randomUUID() })));
+    expect(retried.every((result) => result.isNew)).toBe(true); // nothing of the failed batch was kept
+    const again = await Promise.all(messages.map((m) => repo.insertMessage({ ...m, id: randomUUID() })));
+    expect(again.map((result) => [result.isNew, result.row.id])).toEqual(retried.map((result) => [false, result.row.id]));
+    const seqs = retried.map((result) => Number(result.row.seq));
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
   }, 60_000);
 });
