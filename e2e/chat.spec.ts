@@ -133,3 +133,39 @@ test('a message typed while the server is unreachable is kept and sent after the
   await expect(page.getByRole('article', { name: 'Message from you' }).filter({ hasText: 'Sent from the train' })).toHaveCount(1);
   await context.close();
 });
+
+test('your own messages can be edited and deleted by keyboard alone; the delete dialog starts on Cancel', async ({ browser, server }, testInfo) => {
+  test.setTimeout(60_000);
+  requireFeatures(testInfo, await probeFeatures(server.url, server.ownerToken), ['chat']);
+  const dee = await register(server.url, 'dee', 'Dee');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, server.url, dee.token);
+  const box = page.getByRole('textbox', { name: /^Message / });
+  await box.fill('Keyboard only');
+  await box.press('Enter');
+  const own = page.getByRole('article', { name: 'Message from you' }).filter({ hasText: 'Keyboard only' });
+  await expect(own).toBeVisible();
+
+  // Shift+Tab back from the composer, never touching the mouse, until the Edit button has the focus.
+  const edit = own.getByRole('button', { name: 'Edit your message' });
+  await box.focus();
+  for (let i = 0; i < 30 && !(await edit.evaluate((element) => element === document.activeElement)); i++) await page.keyboard.press('Shift+Tab');
+  await expect(edit).toBeFocused();
+  expect(await edit.evaluate((element) => getComputedStyle(element.parentElement!).opacity)).toBe('1');
+  await page.keyboard.press('Enter');
+  const editor = own.getByRole('textbox', { name: 'Edit message' });
+  await editor.fill('Keyboard only, edited');
+  await editor.press('Enter');
+  await expect(page.getByText('Keyboard only, edited')).toBeVisible();
+
+  const edited = page.getByRole('article', { name: 'Message from you' }).filter({ hasText: 'Keyboard only, edited' });
+  await edited.getByRole('button', { name: 'Delete your message' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Delete this message?' });
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter'); // the safe choice
+  await expect(dialog).toHaveCount(0);
+  await expect(edited).toBeVisible();
+  await context.close();
+});

@@ -21,10 +21,11 @@ export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCance
       <h2 id="confirm-title">{title}</h2>
       <p>{message}</p>
       <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
+        {/* Focus starts on the safe choice: Enter or Space right after opening must not destroy anything. */}
+        <button type="button" onClick={onCancel} autoFocus>
           Cancel
         </button>
-        <button type="button" className="danger" onClick={onConfirm} autoFocus>
+        <button type="button" className="danger" onClick={onConfirm}>
           {confirmLabel}
         </button>
       </div>

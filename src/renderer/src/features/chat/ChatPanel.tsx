@@ -193,7 +193,7 @@ function useSyncTrack(engine: ReturnType<typeof usePlayerEngine>): boolean {
 function TypingLine({ typing }: { typing: Record<string, { name: string }> }) {
   const names = Object.values(typing).map((t) => t.name);
   return (
-    <p className="typing muted small" aria-live="polite" aria-label="Typing">
+    <p className="typing muted small" role="status" aria-label="Typing">
       {names.length === 0 ? '\u00a0' : names.length === 1 ? `${names[0]} is typing…` : `${names.join(', ')} are typing…`}
     </p>
   );
