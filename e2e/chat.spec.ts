@@ -150,9 +150,10 @@ test('your own messages can be edited and deleted by keyboard alone; the delete 
   // Shift+Tab back from the composer, never touching the mouse, until the Edit button has the focus.
   const edit = own.getByRole('button', { name: 'Edit your message' });
   await box.focus();
-  for (let i = 0; i < 30 && !(await edit.evaluate((element) => element === document.activeElement)); i++) await page.keyboard.press('Shift+Tab');
+  const isFocused = () => edit.evaluate((element) => element === element.ownerDocument.activeElement);
+  for (let i = 0; i < 30 && !(await isFocused()); i++) await page.keyboard.press('Shift+Tab');
   await expect(edit).toBeFocused();
-  expect(await edit.evaluate((element) => getComputedStyle(element.parentElement!).opacity)).toBe('1');
+  await expect(own.locator('.message-actions')).toHaveCSS('opacity', '1'); // shown while focused
   await page.keyboard.press('Enter');
   const editor = own.getByRole('textbox', { name: 'Edit message' });
   await editor.fill('Keyboard only, edited');
