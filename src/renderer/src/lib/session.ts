@@ -26,13 +26,22 @@ export async function resolveSession(): Promise<SessionStart> {
     const baseUrl = sameOrigin(connection.url) ? '' : connection.url.replace(/\/$/, '');
     return { baseUrl, token };
   }
-  const fromLink = new URLSearchParams(window.location.hash.slice(1)).get('owner_token');
-  if (fromLink) {
-    sessionStorage.setItem(STORAGE_KEY, fromLink);
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-    return { baseUrl: '', token: fromLink };
-  }
-  return { baseUrl: '', token: sessionStorage.getItem(STORAGE_KEY) };
+  const fromLink = takeOwnerLinkToken();
+  if (fromLink) sessionStorage.setItem(STORAGE_KEY, fromLink);
+  return { baseUrl: '', token: fromLink ?? sessionStorage.getItem(STORAGE_KEY) };
+}
+
+/**
+ * The token of an owner link (`#owner_token=…`) in the address bar, if there is one, removed from the
+ * address bar at once. Read at start and again whenever the fragment changes (a new link pasted into a
+ * tab whose session ended with a server restart).
+ */
+export function takeOwnerLinkToken(): string | null {
+  if (window.veza) return null;
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('owner_token');
+  if (!token) return null;
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+  return token;
 }
 
 function sameOrigin(url: string): boolean {

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AuthResult, User } from '../../../../shared/api';
 import { createApiClient, type ApiClient } from '../../lib/api';
-import { forgetToken, rememberToken, resolveSession } from '../../lib/session';
+import { forgetToken, rememberToken, resolveSession, takeOwnerLinkToken } from '../../lib/session';
 
 export type SessionState =
   | { phase: 'starting' }
@@ -53,6 +53,28 @@ export function useSession(): { session: SessionState; signIn(result: AuthResult
       (user) => setState({ user, token }),
       () => setState({ reason: null }),
     );
+  }, [api]);
+
+  // A new owner link pasted into this tab (the server restarted and printed a new one) signs in at once.
+  useEffect(() => {
+    if (!api) return;
+    const onHashChange = () => {
+      const token = takeOwnerLinkToken();
+      if (!token) return;
+      // Checked with a client of its own: a stale link must not end the session this tab may have.
+      createApiClient({ baseUrl: api.baseUrl, getToken: () => token })
+        .get<User>('/auth/me')
+        .then(
+          (user) => {
+            tokenRef.current = token;
+            rememberToken(token);
+            setState({ user, token });
+          },
+          () => setState((current) => (current && 'user' in current ? current : { reason: 'That sign-in link is no longer valid: open the newest one the server printed.' })),
+        );
+    };
+    window.addEventListener('hashchange', onHashChange);
+    return () => window.removeEventListener('hashchange', onHashChange);
   }, [api]);
 
   const signIn = useCallback((result: AuthResult) => {
