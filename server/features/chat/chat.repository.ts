@@ -253,7 +253,11 @@ export class ChatRepository {
     try {
       rows = await this.db.transaction().execute(async (trx) => {
         const byRoom = new Map<string, PendingInsert[]>();
-        for (const pending of batch) byRoom.set(pending.message.room_id, [...(byRoom.get(pending.message.room_id) ?? []), pending]);
+        for (const pending of batch) {
+          const sends = byRoom.get(pending.message.room_id);
+          if (sends) sends.push(pending);
+          else byRoom.set(pending.message.room_id, [pending]);
+        }
         const seqs = new Map<PendingInsert, number>();
         for (const roomId of [...byRoom.keys()].sort()) {
           const sends = byRoom.get(roomId)!;

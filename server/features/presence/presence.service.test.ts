@@ -35,4 +35,22 @@ describe('presence service (injected clock)', () => {
     expect(await presence.setListening('u', null)).toMatchObject({ track_id: null, track_name: null });
     await kv.close();
   });
+
+  it('hands out every expired user in one sweep, however many a dead instance left, and none still online or gone with a goodbye', async () => {
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const kv = new MemoryKeyValueStore(() => now);
+    const presence = new PresenceService(kv, { lookupTrackName: async () => null, now: () => now });
+    const users = Array.from({ length: 1200 }, (_, i) => `u${i}`);
+    for (const user of users) await presence.connected(user);
+    await presence.disconnected('u0'); // left properly: already announced
+    now += 90_000;
+    await presence.heartbeat('u1'); // its instance is alive
+    now += 30_001;
+    const expired = await presence.takeExpired();
+    expect(expired).toHaveLength(1198);
+    expect(new Set(expired.map((p) => p.user_id)).has('u1')).toBe(false);
+    expect(expired.every((p) => p.status === 'offline' && p.last_seen === '2030-01-01T00:00:00.000Z')).toBe(true);
+    expect(await presence.takeExpired()).toEqual([]); // each once
+    await kv.close();
+  });
 });

@@ -20,6 +20,7 @@ const LAST_SEEN_TTL_MS = 365 * 24 * 3600_000;
 const onlineKey = (userId: string) => `presence:online:${userId}`;
 /** Expiry index of the online records: lets the live instances notice users whose instance died. */
 const ONLINE_EXPIRY = 'presence:online-expiry';
+const EXPIRY_PAGE = 500;
 const lastSeenKey = (userId: string) => `presence:last_seen:${userId}`;
 
 /**
@@ -94,11 +95,15 @@ export class PresenceService {
    * Users whose online record ran out without a goodbye (their instance died or lost the store), each
    * handed to one sweeping instance only. Their `last_seen` is their last heartbeat.
    */
-  async takeExpired(limit = 500): Promise<Presence[]> {
-    const due = await this.kv.takeDue(ONLINE_EXPIRY, this.now(), limit);
-    const presences = await this.getMany(due);
-    // Still online: renewed between the due time and now; its next heartbeat indexes it again.
-    return presences.filter((presence) => presence.status === 'offline');
+  async takeExpired(): Promise<Presence[]> {
+    const expired: Presence[] = [];
+    // In pages: a dead instance may leave thousands, all due in this sweep.
+    for (;;) {
+      const due = await this.kv.takeDue(ONLINE_EXPIRY, this.now(), EXPIRY_PAGE);
+      // Still online: renewed between the due time and now; its next heartbeat indexes it again.
+      for (const presence of await this.getMany(due)) if (presence.status === 'offline') expired.push(presence);
+      if (due.length < EXPIRY_PAGE) return expired;
+    }
   }
 
   async setListening(userId: string, trackId: string | null): Promise<Presence> {
