@@ -120,7 +120,7 @@ describe('team mode chat across server processes', () => {
   });
 });
 
-describe('team mode chat while Redis is down for 5 s', () => {
+describe('team mode chat while Redis is down', () => {
   let redis: TestRedis;
   let team: Team;
   beforeAll(async () => {
@@ -175,19 +175,6 @@ describe('team mode chat while Redis is down for 5 s', () => {
       )
       .toBe(true);
   }, 60_000);
-});
-
-describe('team mode chat between users of one instance while Redis is down', () => {
-  let redis: TestRedis;
-  let team: Team;
-  beforeAll(async () => {
-    redis = await startRedis();
-    team = await startTeam(2, { VEZA_REDIS_URL: redis.url });
-  }, 60_000);
-  afterAll(async () => {
-    await team?.stop();
-    await redis?.stop();
-  });
 
   it('a neighbour on the same instance gets each message at once; the other instance gets them once Redis is back, once each and in order', async () => {
     const [a, b] = team.instances.map((i) => i.url) as [string, string];
