@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Track } from '../src/shared/api.js';
-import { makeAudio } from '../test/support/audio.js';
+import { decodePcm, makeAudio, measureLoudness } from '../test/support/audio.js';
 import { signUp, startTeam, uploadTo } from '../test/support/cluster.js';
 import { waitFor } from '../test/support/free-port.js';
 import { createTestDatabase } from '../test/support/postgres.js';
@@ -118,7 +118,8 @@ describe('team mode transcoding over a shared media dir', () => {
     it('the superseded encode stops at once, its failure never lands, and the new one publishes a complete ladder (posted on the other instance, then on both)', async () => {
       const urls = team.instances.map((i) => i.url) as [string, string];
       const { token } = await signUp(urls[0], 'remixer');
-      const { id } = await uploadTo(urls[0], token, makeAudio(audioDir, 'retranscode.flac', { seconds: 240, codecArgs: ['-c:a', 'flac'] }));
+      const sourceFile = makeAudio(audioDir, 'retranscode.flac', { seconds: 240, codecArgs: ['-c:a', 'flac'] });
+      const { id } = await uploadTo(urls[0], token, sourceFile);
       await progressAtLeast(urls[0], token, id, 20);
       const encoder = (await encodesOn(urls[0])) === 1 ? 0 : 1;
       const other = urls[1 - encoder]!;
@@ -135,10 +136,17 @@ describe('team mode transcoding over a shared media dir', () => {
       expect((await Promise.all(urls.map(encodesOn))).reduce((a, b) => a + b)).toBe(0);
       expect(fs.readdirSync(hlsDir)).toEqual([id]); // no attempt's temp dir left behind
       expect(fs.readdirSync(path.join(hlsDir, id)).sort()).toEqual(['.job', '128k', '256k', '320k', 'master.m3u8']);
+      // What a listener hears from the ladder that won: every rung decodes to the whole source (plus at
+      // most the AAC priming and padding), at its loudness, without peaking above it.
+      const source = measureLoudness(sourceFile);
       for (const rung of ['128k', '256k', '320k']) {
-        const playlist = fs.readFileSync(path.join(hlsDir, id, rung, 'playlist.m3u8'), 'utf8');
-        const seconds = [...playlist.matchAll(/#EXTINF:([\d.]+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-        expect(seconds).toBeCloseTo(240, 0);
+        const playlist = path.join(hlsDir, id, rung, 'playlist.m3u8');
+        const extraSamples = decodePcm(playlist).length / 4 - 240 * 44_100; // s16 stereo
+        expect(extraSamples, rung).toBeGreaterThanOrEqual(0);
+        expect(extraSamples, rung).toBeLessThanOrEqual(2048);
+        const heard = measureLoudness(playlist);
+        expect(Math.abs(heard.integratedLufs - source.integratedLufs), rung).toBeLessThanOrEqual(0.5);
+        expect(heard.truePeakDbtp - source.truePeakDbtp, rung).toBeLessThanOrEqual(1);
       }
     }, 300_000);
   });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 /** Encoder arguments for each accepted format (output name decides the container). */
@@ -54,4 +54,18 @@ export function multipartBody(parts: Array<{ name: string; value: string } | { n
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** What a listener gets: the decoded PCM (s16le, stereo, 44.1 kHz) of a file or HLS playlist. */
+export function decodePcm(input: string): Buffer {
+  return execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', input, '-f', 's16le', '-ac', '2', '-ar', '44100', '-'], { maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** Integrated loudness (LUFS) and true peak (dBTP) as FFmpeg's EBU R128 meter reads them. */
+export function measureLoudness(input: string): { integratedLufs: number; truePeakDbtp: number } {
+  const report = spawnSync('ffmpeg', ['-nostdin', '-hide_banner', '-i', input, '-af', 'ebur128=peak=true', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+  return {
+    integratedLufs: Number(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(report)?.[1]),
+    truePeakDbtp: Number(/True peak:\s*\n\s*Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(report)?.[1]),
+  };
 }

@@ -1,11 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Track } from '../../../../src/shared/api.js';
 import { makeTestApp, type TestApp } from '../../../../test/support/app.js';
-import { makeAudio, multipartBody, probeDuration } from '../../../../test/support/audio.js';
+import { decodePcm, makeAudio, measureLoudness, multipartBody, probeDuration } from '../../../../test/support/audio.js';
 
 // One user's long encodes must not hold another user's short upload back: measured against the same
 // upload on an idle queue, in the same run.
@@ -71,24 +70,14 @@ it("another user's 4-minute upload starts at once and is ready about as fast whi
     await expect.poll(async () => (await track(heavy.id)).stream_status, { timeout: 150_000, interval: 200 }).toBe('ready');
     expect(Math.abs(probeDuration(path.join(t.config.mediaDir, 'hls', heavy.id, 'master.m3u8')) - 150)).toBeLessThanOrEqual(0.5);
   }
-  const sourceLoudness = loudness(long);
+  const sourceLoudness = measureLoudness(long).integratedLufs;
   for (const rung of ['128k', '256k', '320k']) {
-    const [paused, unpaused] = heavyTracks.map((heavy) => decode(path.join(t.config.mediaDir, 'hls', heavy.id, rung, 'playlist.m3u8')));
+    const [paused, unpaused] = heavyTracks.map((heavy) => decodePcm(path.join(t.config.mediaDir, 'hls', heavy.id, rung, 'playlist.m3u8')));
     expect(paused!.equals(unpaused!), `${rung}: paused and unpaused encodes decode alike`).toBe(true);
     const samples = paused!.length / 4; // s16 stereo
     expect(samples - 150 * 44_100).toBeGreaterThanOrEqual(0);
     expect(samples - 150 * 44_100).toBeLessThanOrEqual(2048);
-    const rungLoudness = loudness(path.join(t.config.mediaDir, 'hls', heavyTracks[0]!.id, rung, 'playlist.m3u8'));
+    const rungLoudness = measureLoudness(path.join(t.config.mediaDir, 'hls', heavyTracks[0]!.id, rung, 'playlist.m3u8')).integratedLufs;
     expect(Math.abs(rungLoudness - sourceLoudness)).toBeLessThanOrEqual(0.5);
   }
 });
-
-function decode(input: string): Buffer {
-  return execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', input, '-f', 's16le', '-ac', '2', '-ar', '44100', '-'], { maxBuffer: 64 * 1024 * 1024 });
-}
-
-/** Integrated loudness (LUFS) as ffmpeg's EBU R128 meter reads it. */
-function loudness(input: string): number {
-  const report = spawnSync('ffmpeg', ['-nostdin', '-hide_banner', '-i', input, '-af', 'ebur128', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
-  return Number(/I:\s+(-?[\d.]+) LUFS\s*\n\s*Threshold/.exec(report)?.[1]);
-}
