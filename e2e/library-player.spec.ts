@@ -130,6 +130,12 @@ test('a track whose transcode failed says why and has a Retry that rebuilds its 
   await row.getByRole('button', { name: 'Retry transcoding' }).click();
   await expect(row.getByLabel(/Status of/)).toHaveText(/Ready/, { timeout: 60_000 });
   await expect(row.getByRole('button', { name: 'Retry transcoding' })).toHaveCount(0);
+
+  // The rebuilt ladder plays in hls.js.
+  await row.getByRole('button', { name: /^Play / }).click();
+  const player = page.getByRole('contentinfo', { name: 'Player' });
+  await expect(player).toHaveAttribute('data-mode', 'hls.js');
+  await expect.poll(() => audioTime(page), { timeout: 20_000 }).toBeGreaterThan(1.5);
 });
 
 test('a refused file gets a clear message; rename and delete with confirmation', async ({ page, server }, testInfo) => {
